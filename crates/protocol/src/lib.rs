@@ -1,0 +1,13 @@
+//! GridMint's shared protocol: wire formats, hashing, Merkle trees and reward math.
+//!
+//! Everything here is normative (see `docs/PROTOCOL.md`), deterministic, free of floating
+//! point and safe to compile for SBF: the programs, the oracle and the SDK all use it, so a
+//! root or a signed message means the same thing everywhere.
+#![forbid(unsafe_code)]
+
+pub mod deployment;
+pub mod emission;
+pub mod limits;
+pub mod merkle;
+pub mod messages;
+pub mod rewards;
