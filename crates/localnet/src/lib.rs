@@ -1,1 +1,105 @@
+//! A real, in-process Solana validator serving JSON-RPC with GridMint's programs loaded
+//! natively (there is no SBF toolchain here to deploy them as BPF programs).
+//!
+//! How it works (see `../shared/NATIVE_TESTING.md`): each program id is added to genesis as a
+//! native-loader account; after start, one throwaway `ProgramTest` bank installs the native
+//! syscall stubs (CPI, sysvars) process-wide; then every bank in the fork graph gets the
+//! builtin until the chain is a few slots past that point (child banks inherit builtins).
 
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::{bail, Result};
+use solana_account::{Account, AccountSharedData};
+use solana_keypair::Keypair;
+use solana_program_runtime::loaded_programs::ProgramCacheEntry;
+use solana_rpc::rpc::JsonRpcConfig;
+use solana_test_validator::{TestValidator, TestValidatorGenesis};
+
+use gridmint_test_support::{native_programs, Env};
+
+/// How many slots past registration every bank must carry the builtins.
+const SETTLE_SLOTS: u64 = 3;
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Options for [`Localnet::start`].
+#[derive(Clone, Debug, Default)]
+pub struct LocalnetOptions {
+    /// JSON-RPC port; `None` picks a free one.
+    pub rpc_port: Option<u16>,
+    /// Ledger directory; `None` uses a temporary directory removed on exit.
+    pub ledger_path: Option<PathBuf>,
+}
+
+/// A running localnet. Dropping it stops the validator.
+pub struct Localnet {
+    pub validator: TestValidator,
+    /// The genesis mint keypair, funded with plenty of SOL: use it to fund test wallets.
+    pub faucet: Keypair,
+}
+
+impl Localnet {
+    pub async fn start(options: LocalnetOptions) -> Result<Self> {
+        let programs = native_programs();
+        let mut genesis = TestValidatorGenesis::default();
+        genesis.rpc_config(JsonRpcConfig {
+            // Events live in inner instructions; clients read them with getTransaction.
+            enable_rpc_transaction_history: true,
+            enable_extended_tx_metadata_storage: true,
+            ..JsonRpcConfig::default_for_test()
+        });
+        if let Some(port) = options.rpc_port {
+            genesis.rpc_port(port);
+        }
+        if let Some(path) = &options.ledger_path {
+            genesis.ledger_path(path);
+        }
+        for program in &programs {
+            // Present from genesis, so no frozen bank ever has to create the account.
+            genesis.add_account(
+                program.id,
+                AccountSharedData::from(Account {
+                    lamports: 1,
+                    data: program.name.as_bytes().to_vec(),
+                    owner: solana_sdk_ids::native_loader::id(),
+                    executable: true,
+                    rent_epoch: 0,
+                }),
+            );
+        }
+        let (validator, faucet) = genesis.start_async().await;
+
+        // Installs the native CPI and sysvar stubs process-wide.
+        drop(Env::start().await);
+
+        let bank_forks = validator.bank_forks();
+        let start_slot = bank_forks.read().expect("bank forks lock").highest_slot();
+        let deadline = tokio::time::Instant::now() + SETTLE_TIMEOUT;
+        loop {
+            let highest = {
+                let forks = bank_forks.read().expect("bank forks lock");
+                for bank in forks.banks().values() {
+                    for program in &programs {
+                        bank.add_builtin(
+                            program.id,
+                            program.name,
+                            ProgramCacheEntry::new_builtin(0, program.name.len(), program.entry),
+                        );
+                    }
+                }
+                forks.highest_slot()
+            };
+            if highest >= start_slot.saturating_add(SETTLE_SLOTS) {
+                break;
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("validator did not advance {SETTLE_SLOTS} slots past {start_slot}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(Self { validator, faucet })
+    }
+
+    pub fn rpc_url(&self) -> String {
+        self.validator.rpc_url()
+    }
+}

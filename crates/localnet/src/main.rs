@@ -1,1 +1,59 @@
-fn main() {}
+//! `gridmint-localnet`: a local Solana validator with GridMint's programs, for operators,
+//! integrators and demos. Prints the RPC URL and program ids, then serves until Ctrl-C.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use gridmint_localnet::{Localnet, LocalnetOptions};
+use solana_signer::Signer;
+
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// JSON-RPC port (default: a free port).
+    #[arg(long, env = "GRIDMINT_RPC_PORT")]
+    rpc_port: Option<u16>,
+    /// Ledger directory (default: a temporary one, deleted on exit).
+    #[arg(long)]
+    ledger: Option<PathBuf>,
+    /// Write the funded faucet keypair here (Solana CLI JSON format).
+    #[arg(long, default_value = "target/localnet/faucet.json")]
+    faucet_out: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,gridmint=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    eprintln!("starting localnet (about 15 s)...");
+    let localnet =
+        Localnet::start(LocalnetOptions { rpc_port: args.rpc_port, ledger_path: args.ledger }).await?;
+
+    if let Some(dir) = args.faucet_out.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+    }
+    let bytes = localnet.faucet.to_bytes();
+    std::fs::write(&args.faucet_out, serde_json_bytes(&bytes))
+        .with_context(|| format!("write {}", args.faucet_out.display()))?;
+
+    println!("rpc_url            {}", localnet.rpc_url());
+    println!("node_staking       {}", node_staking::ID);
+    println!("rewards            {}", rewards::ID);
+    println!("faucet             {} ({})", localnet.faucet.pubkey(), args.faucet_out.display());
+    println!("ready; Ctrl-C to stop");
+
+    tokio::signal::ctrl_c().await.context("wait for Ctrl-C")?;
+    eprintln!("stopping");
+    Ok(())
+}
+
+fn serde_json_bytes(bytes: &[u8]) -> String {
+    let items: Vec<String> = bytes.iter().map(u8::to_string).collect();
+    format!("[{}]", items.join(","))
+}
