@@ -10,6 +10,8 @@
 mod entry;
 mod env;
 mod mint;
+pub mod node_staking;
+pub mod rewards;
 
 pub use entry::{native_programs, NativeProgram};
 pub use env::{assert_error, custom_error, Env};

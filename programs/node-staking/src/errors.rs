@@ -1,0 +1,94 @@
+//! Errors of the node-staking program (Anchor numbers them from 6000 in this order; append
+//! new variants at the end so existing codes never change).
+
+use anchor_lang::prelude::*;
+
+#[error_code]
+pub enum NodeStakingError {
+    #[msg("Only the build-time deployment admin may initialize")]
+    NotDeployAdmin,
+    #[msg("Signer is not the config authority")]
+    NotAuthority,
+    #[msg("Signer is not the pending authority")]
+    NotPendingAuthority,
+    #[msg("No authority transfer is pending")]
+    NoPendingAuthority,
+    #[msg("Signer is not the slash authority")]
+    NotSlashAuthority,
+    #[msg("Signer is not the node operator")]
+    NotOperator,
+    #[msg("Every minimum stake must be greater than zero")]
+    InvalidMinStake,
+    #[msg("Unbonding period must exceed epoch + grace + challenge and not exceed the maximum")]
+    InvalidUnbondingPeriod,
+    #[msg("Slash share must be at most 10000 bps")]
+    InvalidSlashBps,
+    #[msg("Reporter bounty must be below the slash share")]
+    BountyNotBelowSlash,
+    #[msg("Slash authority must be a real key")]
+    InvalidSlashAuthority,
+    #[msg("Authority must be a real key")]
+    InvalidAuthority,
+    #[msg("Treasury must be a token account of the stake mint other than the vault")]
+    InvalidTreasury,
+    #[msg("Stake mint has the TransferFeeConfig extension")]
+    MintHasTransferFee,
+    #[msg("Stake mint has the TransferHook extension")]
+    MintHasTransferHook,
+    #[msg("Stake mint has the PermanentDelegate extension")]
+    MintHasPermanentDelegate,
+    #[msg("Stake mint has the Pausable extension")]
+    MintHasPausable,
+    #[msg("Stake mint has the NonTransferable extension")]
+    MintIsNonTransferable,
+    #[msg("Stake mint has the DefaultAccountState extension (accounts may start frozen)")]
+    MintHasDefaultAccountState,
+    #[msg("Stake mint has the MintCloseAuthority extension")]
+    MintHasCloseAuthority,
+    #[msg("Stake mint has an extension that is not on the allow-list")]
+    MintExtensionNotAllowed,
+    #[msg("The program is paused")]
+    Paused,
+    #[msg("The program is already paused")]
+    AlreadyPaused,
+    #[msg("The program is not paused")]
+    NotPaused,
+    #[msg("Capacity does not fit the node kind")]
+    InvalidCapacity,
+    #[msg("Metadata URI is too long")]
+    MetadataUriTooLong,
+    #[msg("Region code is out of range")]
+    InvalidRegion,
+    #[msg("Reward recipient must be a real key")]
+    InvalidRewardRecipient,
+    #[msg("Stake is below the minimum for the node kind")]
+    StakeBelowMinimum,
+    #[msg("Amount must be greater than zero")]
+    ZeroAmount,
+    #[msg("Arithmetic overflow")]
+    ArithmeticOverflow,
+    #[msg("Device key is already bound (keys are never reused)")]
+    DeviceKeyAlreadyBound,
+    #[msg("Node is jailed")]
+    NodeJailed,
+    #[msg("Node is not jailed")]
+    NodeNotJailed,
+    #[msg("Unstake amount exceeds the active stake")]
+    InsufficientActiveStake,
+    #[msg("Remaining active stake would be below the minimum (unstake all or keep the minimum)")]
+    RemainingStakeBelowMinimum,
+    #[msg("No pending stake to withdraw")]
+    NothingToWithdraw,
+    #[msg("Pending stake is still unbonding")]
+    StillUnbonding,
+    #[msg("Node still has active stake")]
+    NodeHasActiveStake,
+    #[msg("Node still has pending stake")]
+    NodeHasPendingStake,
+    #[msg("Slash amount exceeds the node's active + pending stake")]
+    SlashExceedsStake,
+    #[msg("Vault balance is below the recorded active + pending stake")]
+    VaultInvariantViolated,
+    #[msg("Nothing to change")]
+    NothingToUpdate,
+}

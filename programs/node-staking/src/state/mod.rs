@@ -1,0 +1,14 @@
+//! Account types, seeds and the pure state-transition functions of node-staking.
+
+pub mod capacity;
+pub mod config;
+pub mod device_binding;
+pub mod node;
+pub mod seeds;
+pub mod slashing;
+
+pub use capacity::*;
+pub use config::*;
+pub use device_binding::*;
+pub use node::*;
+pub use slashing::*;

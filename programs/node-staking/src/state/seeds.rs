@@ -1,0 +1,11 @@
+//! PDA seeds of the node-staking program. Clients (the SDK) and other programs import these
+//! constants instead of repeating the byte strings.
+
+/// Singleton config: `[CONFIG]`.
+pub const CONFIG: &[u8] = b"config";
+/// Stake vault token account (authority = config PDA): `[VAULT, config]`.
+pub const VAULT: &[u8] = b"vault";
+/// A node: `[NODE, config, node_id.to_le_bytes()]`.
+pub const NODE: &[u8] = b"node";
+/// The (never closed) binding of one device key: `[DEVICE, config, device_key]`.
+pub const DEVICE: &[u8] = b"device";
