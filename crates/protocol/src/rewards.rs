@@ -1,0 +1,553 @@
+//! The reward formula (PROTOCOL.md §3) and the epoch manifest (§5).
+//!
+//! One epoch's emission `E` is split into a compute pool (`compute_pool_bps` of `E`, rounded
+//! down) and an energy pool (the rest). The compute pool is shared by *creditable work*: a
+//! node's verified work units, capped at `work_per_staked_token` per whole staked token. The
+//! energy pool is shared by verified clean energy in Wh, weighted `10⁴ + green_bonus_bps` for
+//! green-certified nodes and `10⁴` otherwise. Each node's share is rounded down; what rounding
+//! leaves over (and a pool nobody qualifies for) is dust: never minted, never carried over.
+//! Node rewards are summed per reward recipient and added to the recipients' cumulative
+//! amounts, which are the leaves of the epoch's Merkle tree (§4).
+//!
+//! The manifest lists every input, so anyone can replay all finalized manifests in order and
+//! recompute each epoch's root, `cumulative_total`, `recipient_count` and `manifest_hash`.
+
+use std::collections::BTreeMap;
+
+use borsh::{BorshDeserialize, BorshSerialize};
+use solana_sha256_hasher::hashv;
+
+use crate::deployment::BPS_DENOMINATOR;
+use crate::merkle::{CumulativeTree, Hash32, MerkleError};
+
+/// Largest green bonus: green energy weighs at most twice as much as other energy.
+pub const MAX_GREEN_BONUS_BPS: u16 = 10_000;
+/// Largest number of stake-mint decimals (10¹⁹ is the first power of ten above `u64::MAX`).
+pub const MAX_STAKE_DECIMALS: u8 = 19;
+/// The only manifest format so far.
+pub const MANIFEST_VERSION: u8 = 1;
+
+/// The off-chain reward parameters, stored in the rewards program's config so every oracle
+/// applies the same values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct RewardParams {
+    /// Share of each epoch's emission for the compute pool (the rest is the energy pool).
+    pub compute_pool_bps: u16,
+    /// Extra weight of green-certified energy, in bps on top of 10⁴.
+    pub green_bonus_bps: u16,
+    /// Creditable work units per whole staked token per epoch.
+    pub work_per_staked_token: u64,
+    /// Decimals of the stake mint: one whole token is `10^stake_decimals` base units.
+    pub stake_decimals: u8,
+}
+
+/// Why reward parameters or inputs are invalid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RewardError {
+    ComputeShareAboveDenominator,
+    GreenBonusTooLarge,
+    StakeDecimalsTooLarge,
+    /// Nodes must be listed strictly increasing by node key; this index breaks the order.
+    NodesNotStrictlySorted { index: usize },
+    /// A sum left the integer range (not reachable with `u64` inputs and `u64` emission).
+    Overflow,
+    /// The manifest's `version` is not [`MANIFEST_VERSION`].
+    UnknownManifestVersion,
+    /// The manifest does not continue the given previous state.
+    PreviousStateMismatch,
+    /// Building the Merkle tree failed.
+    Merkle(MerkleError),
+}
+
+impl RewardParams {
+    pub fn validate(&self) -> Result<(), RewardError> {
+        if u64::from(self.compute_pool_bps) > BPS_DENOMINATOR {
+            return Err(RewardError::ComputeShareAboveDenominator);
+        }
+        if self.green_bonus_bps > MAX_GREEN_BONUS_BPS {
+            return Err(RewardError::GreenBonusTooLarge);
+        }
+        if self.stake_decimals > MAX_STAKE_DECIMALS {
+            return Err(RewardError::StakeDecimalsTooLarge);
+        }
+        Ok(())
+    }
+}
+
+/// One node's verified inputs for one epoch, as listed in the manifest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct NodeEpochInput {
+    /// The node's account address (its identity in the registry).
+    pub node: [u8; 32],
+    /// Owner of the token account the node's rewards are paid to.
+    pub recipient: [u8; 32],
+    /// Active stake at the end of the epoch, in base units of the stake mint.
+    pub stake: u64,
+    /// Verified compute work units in the epoch.
+    pub work_units: u64,
+    /// Verified clean energy delivered in the epoch, in Wh.
+    pub energy_wh: u64,
+    /// Whether the node's energy is green-certified (earns the green bonus).
+    pub green: bool,
+}
+
+/// One node's reward for one epoch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeReward {
+    pub node: [u8; 32],
+    pub recipient: [u8; 32],
+    /// Work counted for the compute pool: `min(work_units, cap)`.
+    pub creditable_work: u64,
+    pub compute_reward: u64,
+    pub energy_reward: u64,
+}
+
+impl NodeReward {
+    pub fn total(&self) -> u64 {
+        // Both shares come from disjoint parts of one u64 emission.
+        self.compute_reward.saturating_add(self.energy_reward)
+    }
+}
+
+/// The outcome of the formula for one epoch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochRewards {
+    pub compute_pool: u64,
+    pub energy_pool: u64,
+    pub nodes: Vec<NodeReward>,
+    /// This epoch's reward per recipient (recipients with zero left out).
+    pub per_recipient: BTreeMap<[u8; 32], u64>,
+    /// Sum of all node rewards: the increase of `cumulative_total`.
+    pub paid: u64,
+    /// `emission − paid`: never minted.
+    pub dust: u64,
+}
+
+/// `⌊a × b / d⌋` with a 256-bit intermediate; `None` if `d` is 0 or the quotient exceeds
+/// `u128`.
+pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Option<u128> {
+    if d == 0 {
+        return None;
+    }
+    const LOW: u128 = u64::MAX as u128;
+    let (a1, a0) = (a >> 64, a & LOW);
+    let (b1, b0) = (b >> 64, b & LOW);
+    // Each partial product of two 64-bit halves fits in 128 bits.
+    let p00 = a0.checked_mul(b0)?;
+    let p01 = a0.checked_mul(b1)?;
+    let p10 = a1.checked_mul(b0)?;
+    let p11 = a1.checked_mul(b1)?;
+    // Middle column: at most 3 × (2⁶⁴ − 1).
+    let mid = (p00 >> 64).checked_add(p01 & LOW)?.checked_add(p10 & LOW)?;
+    let lo = (p00 & LOW) | ((mid & LOW) << 64);
+    let hi = p11.checked_add(p01 >> 64)?.checked_add(p10 >> 64)?.checked_add(mid >> 64)?;
+    if hi >= d {
+        return None;
+    }
+    // Restoring long division of (hi, lo) by d; the remainder stays below d.
+    let mut rem = hi;
+    let mut quotient: u128 = 0;
+    for bit in (0..128u32).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> bit) & 1);
+        quotient <<= 1;
+        if carry == 1 || rem >= d {
+            rem = rem.wrapping_sub(d);
+            quotient |= 1;
+        }
+    }
+    Some(quotient)
+}
+
+/// Applies the formula to one epoch. `nodes` must be strictly sorted by node key.
+pub fn compute_epoch_rewards(
+    params: &RewardParams,
+    emission: u64,
+    nodes: &[NodeEpochInput],
+) -> Result<EpochRewards, RewardError> {
+    params.validate()?;
+    for index in 1..nodes.len() {
+        let (prev, cur) = (nodes.get(index.wrapping_sub(1)), nodes.get(index));
+        if let (Some(prev), Some(cur)) = (prev, cur) {
+            if prev.node >= cur.node {
+                return Err(RewardError::NodesNotStrictlySorted { index });
+            }
+        }
+    }
+    let bps = u128::from(BPS_DENOMINATOR);
+    let compute_pool = u64::try_from(
+        u128::from(emission)
+            .checked_mul(u128::from(params.compute_pool_bps))
+            .and_then(|v| v.checked_div(bps))
+            .ok_or(RewardError::Overflow)?,
+    )
+    .map_err(|_| RewardError::Overflow)?;
+    let energy_pool = emission.checked_sub(compute_pool).ok_or(RewardError::Overflow)?;
+
+    let token = 10u128.checked_pow(u32::from(params.stake_decimals)).ok_or(RewardError::Overflow)?;
+    let mut credits = Vec::with_capacity(nodes.len());
+    let mut weights = Vec::with_capacity(nodes.len());
+    let (mut total_credit, mut total_weight) = (0u128, 0u128);
+    for node in nodes {
+        let cap = u128::from(node.stake)
+            .checked_mul(u128::from(params.work_per_staked_token))
+            .and_then(|v| v.checked_div(token))
+            .ok_or(RewardError::Overflow)?;
+        let credit = u128::from(node.work_units).min(cap);
+        let multiplier = bps
+            .checked_add(if node.green { u128::from(params.green_bonus_bps) } else { 0 })
+            .ok_or(RewardError::Overflow)?;
+        let weight = u128::from(node.energy_wh).checked_mul(multiplier).ok_or(RewardError::Overflow)?;
+        total_credit = total_credit.checked_add(credit).ok_or(RewardError::Overflow)?;
+        total_weight = total_weight.checked_add(weight).ok_or(RewardError::Overflow)?;
+        credits.push(credit);
+        weights.push(weight);
+    }
+
+    let share = |pool: u64, part: u128, whole: u128| -> Result<u64, RewardError> {
+        if whole == 0 {
+            return Ok(0);
+        }
+        let value = mul_div_floor(u128::from(pool), part, whole).ok_or(RewardError::Overflow)?;
+        u64::try_from(value).map_err(|_| RewardError::Overflow)
+    };
+
+    let mut rewards = Vec::with_capacity(nodes.len());
+    let mut per_recipient: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+    let mut paid: u64 = 0;
+    for ((node, credit), weight) in nodes.iter().zip(credits).zip(weights) {
+        let reward = NodeReward {
+            node: node.node,
+            recipient: node.recipient,
+            creditable_work: u64::try_from(credit).map_err(|_| RewardError::Overflow)?,
+            compute_reward: share(compute_pool, credit, total_credit)?,
+            energy_reward: share(energy_pool, weight, total_weight)?,
+        };
+        let amount = reward.compute_reward.checked_add(reward.energy_reward).ok_or(RewardError::Overflow)?;
+        paid = paid.checked_add(amount).ok_or(RewardError::Overflow)?;
+        if amount > 0 {
+            let entry = per_recipient.entry(node.recipient).or_insert(0);
+            *entry = entry.checked_add(amount).ok_or(RewardError::Overflow)?;
+        }
+        rewards.push(reward);
+    }
+    let dust = emission.checked_sub(paid).ok_or(RewardError::Overflow)?;
+    Ok(EpochRewards { compute_pool, energy_pool, nodes: rewards, per_recipient, paid, dust })
+}
+
+/// Adds one epoch's per-recipient rewards to the cumulative amounts.
+pub fn accumulate(
+    cumulative: &mut BTreeMap<[u8; 32], u64>,
+    epoch: &BTreeMap<[u8; 32], u64>,
+) -> Result<(), RewardError> {
+    for (recipient, amount) in epoch {
+        let entry = cumulative.entry(*recipient).or_insert(0);
+        *entry = entry.checked_add(*amount).ok_or(RewardError::Overflow)?;
+    }
+    Ok(())
+}
+
+/// The published inputs of one epoch. `manifest_hash = SHA-256(borsh(manifest))`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct EpochManifest {
+    /// [`MANIFEST_VERSION`].
+    pub version: u8,
+    /// The rewards program this epoch belongs to (one deployment's manifests never fit
+    /// another's).
+    pub rewards_program: [u8; 32],
+    pub epoch: u64,
+    /// `[epoch_start, epoch_end)` as defined in §2.
+    pub epoch_start: i64,
+    pub epoch_end: i64,
+    /// The epoch's emission `E` (§2, hard cap applied).
+    pub emission: u64,
+    /// The parameters read from the rewards config for this epoch.
+    pub params: RewardParams,
+    /// Hash of the manifest of the previous finalized epoch (zero for epoch 0).
+    pub previous_manifest_hash: Hash32,
+    /// `cumulative_total` of the previous finalized epoch (0 for epoch 0).
+    pub previous_cumulative_total: u64,
+    /// Every eligible node with its inputs, strictly increasing by `node`.
+    pub nodes: Vec<NodeEpochInput>,
+}
+
+impl EpochManifest {
+    /// `SHA-256(borsh(self))`, the `manifest_hash` voted on chain.
+    pub fn hash(&self) -> Hash32 {
+        hashv(&[&borsh::to_vec(self).unwrap_or_default()]).to_bytes()
+    }
+}
+
+/// Everything an oracle reports for an epoch, derived from the manifests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpochReport {
+    pub epoch: u64,
+    pub root: Hash32,
+    pub cumulative_total: u64,
+    pub recipient_count: u64,
+    pub manifest_hash: Hash32,
+}
+
+/// The state carried from one finalized epoch to the next when replaying manifests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CumulativeState {
+    /// Cumulative amount per recipient (only non-zero amounts).
+    pub cumulative: BTreeMap<[u8; 32], u64>,
+    pub cumulative_total: u64,
+    /// Hash of the last applied manifest (zero before the first).
+    pub last_manifest_hash: Hash32,
+}
+
+impl CumulativeState {
+    /// Applies a manifest that continues this state and returns the epoch's report and tree.
+    /// The manifest must name this state's total and last manifest hash.
+    pub fn apply(&mut self, manifest: &EpochManifest) -> Result<(EpochReport, CumulativeTree), RewardError> {
+        if manifest.version != MANIFEST_VERSION {
+            return Err(RewardError::UnknownManifestVersion);
+        }
+        if manifest.previous_cumulative_total != self.cumulative_total
+            || manifest.previous_manifest_hash != self.last_manifest_hash
+        {
+            return Err(RewardError::PreviousStateMismatch);
+        }
+        let rewards = compute_epoch_rewards(&manifest.params, manifest.emission, &manifest.nodes)?;
+        let mut cumulative = self.cumulative.clone();
+        accumulate(&mut cumulative, &rewards.per_recipient)?;
+        let total = self.cumulative_total.checked_add(rewards.paid).ok_or(RewardError::Overflow)?;
+        let tree = CumulativeTree::new(cumulative.iter().map(|(r, a)| (*r, *a)).collect())
+            .map_err(RewardError::Merkle)?;
+        let manifest_hash = manifest.hash();
+        let report = EpochReport {
+            epoch: manifest.epoch,
+            root: tree.root(),
+            cumulative_total: total,
+            recipient_count: u64::try_from(tree.len()).map_err(|_| RewardError::Overflow)?,
+            manifest_hash,
+        };
+        self.cumulative = cumulative;
+        self.cumulative_total = total;
+        self.last_manifest_hash = manifest_hash;
+        Ok((report, tree))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
+mod tests {
+    use super::*;
+    use rand::{rngs::StdRng, Rng, SeedableRng};
+
+    fn k(n: u8) -> [u8; 32] {
+        [n; 32]
+    }
+
+    fn params() -> RewardParams {
+        RewardParams { compute_pool_bps: 6_000, green_bonus_bps: 5_000, work_per_staked_token: 10, stake_decimals: 6 }
+    }
+
+    fn node(n: u8, recipient: u8, stake_tokens: u64, work: u64, wh: u64, green: bool) -> NodeEpochInput {
+        NodeEpochInput {
+            node: k(n),
+            recipient: k(recipient),
+            stake: stake_tokens * 1_000_000,
+            work_units: work,
+            energy_wh: wh,
+            green,
+        }
+    }
+
+    #[test]
+    fn mul_div_matches_u128_when_it_fits_and_handles_wide_products() {
+        assert_eq!(mul_div_floor(10, 3, 4), Some(7));
+        assert_eq!(mul_div_floor(0, 3, 4), Some(0));
+        assert_eq!(mul_div_floor(1, 1, 0), None);
+        assert_eq!(mul_div_floor(u128::MAX, u128::MAX, u128::MAX), Some(u128::MAX));
+        assert_eq!(mul_div_floor(u128::MAX, 2, 3), Some(u128::MAX / 3 * 2));
+        assert_eq!(mul_div_floor(u128::MAX, 2, 1), None);
+        let a = u128::from(u64::MAX);
+        let b = 3u128 << 100;
+        assert_eq!(mul_div_floor(a, b, b), Some(a));
+        assert_eq!(mul_div_floor(a, b - 1, b), Some(a - 1));
+        let mut rng = StdRng::seed_from_u64(1);
+        for _ in 0..2_000 {
+            let (a, b): (u64, u64) = (rng.gen(), rng.gen());
+            let d: u64 = rng.gen_range(1..u64::MAX);
+            let expected = u128::from(a) * u128::from(b) / u128::from(d);
+            assert_eq!(mul_div_floor(u128::from(a), u128::from(b), u128::from(d)), Some(expected));
+        }
+    }
+
+    #[test]
+    fn worked_example() {
+        // E = 1,000,000: compute pool 600,000, energy pool 400,000.
+        let nodes = [
+            // stake 5 tokens → cap 50 work; reports 80 → credit 50.
+            node(1, 10, 5, 80, 0, false),
+            // stake 100 tokens → cap 1000; reports 150 → credit 150.
+            node(2, 10, 100, 150, 1_000, true),
+            // no stake → no compute credit; 3,000 Wh non-green.
+            node(3, 20, 0, 500, 3_000, false),
+        ];
+        let r = compute_epoch_rewards(&params(), 1_000_000, &nodes).unwrap();
+        assert_eq!((r.compute_pool, r.energy_pool), (600_000, 400_000));
+        assert_eq!(r.nodes.iter().map(|n| n.creditable_work).collect::<Vec<_>>(), vec![50, 150, 0]);
+        // Compute: 600,000 × 50/200 = 150,000 and × 150/200 = 450,000.
+        assert_eq!(r.nodes.iter().map(|n| n.compute_reward).collect::<Vec<_>>(), vec![150_000, 450_000, 0]);
+        // Energy weights: 1,000 × 15,000 = 15,000,000 and 3,000 × 10,000 = 30,000,000.
+        // 400,000 × 15/45 = 133,333.33 → 133,333; × 30/45 = 266,666.67 → 266,666.
+        assert_eq!(r.nodes.iter().map(|n| n.energy_reward).collect::<Vec<_>>(), vec![0, 133_333, 266_666]);
+        assert_eq!(r.paid, 999_999);
+        assert_eq!(r.dust, 1);
+        assert_eq!(r.per_recipient.get(&k(10)), Some(&733_333));
+        assert_eq!(r.per_recipient.get(&k(20)), Some(&266_666));
+    }
+
+    #[test]
+    fn empty_pools_are_dust() {
+        // Nobody delivered energy: the energy pool is not paid.
+        let nodes = [node(1, 1, 10, 10, 0, false)];
+        let r = compute_epoch_rewards(&params(), 1_000, &nodes).unwrap();
+        assert_eq!((r.paid, r.dust), (600, 400));
+        // Nobody at all: the whole emission is dust, nothing to pay.
+        let r = compute_epoch_rewards(&params(), 1_000, &[]).unwrap();
+        assert_eq!((r.paid, r.dust), (0, 1_000));
+        assert!(r.per_recipient.is_empty());
+    }
+
+    #[test]
+    fn unsorted_or_duplicate_nodes_are_rejected() {
+        let a = node(2, 1, 1, 1, 1, false);
+        let b = node(1, 1, 1, 1, 1, false);
+        assert_eq!(compute_epoch_rewards(&params(), 10, &[a, b]), Err(RewardError::NodesNotStrictlySorted { index: 1 }));
+        assert_eq!(compute_epoch_rewards(&params(), 10, &[b, b]), Err(RewardError::NodesNotStrictlySorted { index: 1 }));
+    }
+
+    #[test]
+    fn invalid_params_are_rejected() {
+        let mut p = params();
+        p.compute_pool_bps = 10_001;
+        assert_eq!(p.validate(), Err(RewardError::ComputeShareAboveDenominator));
+        let mut p = params();
+        p.green_bonus_bps = MAX_GREEN_BONUS_BPS + 1;
+        assert_eq!(p.validate(), Err(RewardError::GreenBonusTooLarge));
+        let mut p = params();
+        p.stake_decimals = 20;
+        assert_eq!(p.validate(), Err(RewardError::StakeDecimalsTooLarge));
+    }
+
+    #[test]
+    fn extreme_inputs_never_overpay() {
+        let p = RewardParams { compute_pool_bps: 5_000, green_bonus_bps: 10_000, work_per_staked_token: u64::MAX, stake_decimals: 0 };
+        let nodes: Vec<NodeEpochInput> = (1..=4u8)
+            .map(|i| NodeEpochInput {
+                node: k(i),
+                recipient: k(i),
+                stake: u64::MAX,
+                work_units: u64::MAX - u64::from(i),
+                energy_wh: u64::MAX / u64::from(i),
+                green: i % 2 == 0,
+            })
+            .collect();
+        let r = compute_epoch_rewards(&p, u64::MAX, &nodes).unwrap();
+        assert!(r.paid <= u64::MAX);
+        assert_eq!(r.paid.checked_add(r.dust), Some(u64::MAX));
+        assert!(r.nodes.iter().map(|n| n.compute_reward).sum::<u64>() <= r.compute_pool);
+        assert!(r.nodes.iter().map(|n| n.energy_reward).sum::<u64>() <= r.energy_pool);
+    }
+
+    #[test]
+    fn random_epochs_pay_at_most_emission_with_bounded_dust() {
+        let mut rng = StdRng::seed_from_u64(0x7265_7761);
+        for _ in 0..200 {
+            let n = rng.gen_range(0..60usize);
+            let mut nodes: Vec<NodeEpochInput> = (0..n)
+                .map(|_| NodeEpochInput {
+                    node: rng.gen(),
+                    recipient: k(rng.gen_range(0..8)),
+                    stake: rng.gen_range(0..1u64 << 50),
+                    work_units: rng.gen_range(0..1u64 << 40),
+                    energy_wh: rng.gen_range(0..1u64 << 40),
+                    green: rng.gen(),
+                })
+                .collect();
+            nodes.sort_by(|a, b| a.node.cmp(&b.node));
+            nodes.dedup_by(|a, b| a.node == b.node);
+            let p = RewardParams {
+                compute_pool_bps: rng.gen_range(0..=10_000),
+                green_bonus_bps: rng.gen_range(0..=MAX_GREEN_BONUS_BPS),
+                work_per_staked_token: rng.gen_range(0..1_000),
+                stake_decimals: rng.gen_range(0..=9),
+            };
+            let emission = rng.gen_range(0..1u64 << 62);
+            let r = compute_epoch_rewards(&p, emission, &nodes).unwrap();
+            assert_eq!(r.paid + r.dust, emission);
+            assert_eq!(r.per_recipient.values().sum::<u64>(), r.paid);
+            // Floor rounding loses less than one unit per node and pool.
+            let paying_pools = u64::from(r.nodes.iter().any(|x| x.creditable_work > 0))
+                + u64::from(nodes.iter().any(|x| x.energy_wh > 0));
+            let unpaid_pools = (if r.nodes.iter().any(|x| x.creditable_work > 0) { 0 } else { r.compute_pool })
+                + (if nodes.iter().any(|x| x.energy_wh > 0) { 0 } else { r.energy_pool });
+            assert!(r.dust < unpaid_pools + paying_pools * (nodes.len() as u64) + 1);
+        }
+    }
+
+    fn manifest(epoch: u64, state: &CumulativeState, nodes: Vec<NodeEpochInput>) -> EpochManifest {
+        EpochManifest {
+            version: MANIFEST_VERSION,
+            rewards_program: k(0xEE),
+            epoch,
+            epoch_start: 1_000 + 100 * epoch as i64,
+            epoch_end: 1_100 + 100 * epoch as i64,
+            emission: 1_000_000,
+            params: params(),
+            previous_manifest_hash: state.last_manifest_hash,
+            previous_cumulative_total: state.cumulative_total,
+            nodes,
+        }
+    }
+
+    #[test]
+    fn replaying_manifests_yields_cumulative_roots() {
+        let mut state = CumulativeState::default();
+        let m0 = manifest(0, &state, vec![node(1, 10, 5, 50, 0, false), node(2, 20, 5, 0, 100, false)]);
+        let (r0, t0) = state.apply(&m0).unwrap();
+        assert_eq!(r0.cumulative_total, 1_000_000);
+        assert_eq!(r0.recipient_count, 2);
+        assert_eq!(r0.root, t0.root());
+        assert_eq!(r0.manifest_hash, m0.hash());
+        assert_eq!(t0.amount_of(&k(10)), 600_000);
+
+        // An epoch with nothing to pay: unchanged total and root.
+        let m1 = manifest(1, &state, vec![]);
+        let (r1, _) = state.apply(&m1).unwrap();
+        assert_eq!((r1.root, r1.cumulative_total), (r0.root, r0.cumulative_total));
+        assert_ne!(r1.manifest_hash, r0.manifest_hash);
+
+        let m2 = manifest(2, &state, vec![node(1, 10, 5, 50, 0, false)]);
+        let (r2, t2) = state.apply(&m2).unwrap();
+        assert_eq!(t2.amount_of(&k(10)), 1_200_000);
+        assert_eq!(t2.amount_of(&k(20)), 400_000);
+        assert_eq!(r2.cumulative_total, 1_600_000);
+
+        // A manifest that does not continue the state is refused, and the state is unchanged.
+        let stale = manifest(3, &CumulativeState::default(), vec![]);
+        assert_eq!(state.apply(&stale).unwrap_err(), RewardError::PreviousStateMismatch);
+        assert_eq!(state.cumulative_total, 1_600_000);
+        let mut bad = manifest(3, &state, vec![]);
+        bad.version = 2;
+        assert_eq!(state.apply(&bad).unwrap_err(), RewardError::UnknownManifestVersion);
+    }
+
+    #[test]
+    fn manifest_hash_is_sha256_of_borsh() {
+        let m = manifest(0, &CumulativeState::default(), vec![node(1, 2, 3, 4, 5, true)]);
+        let bytes = borsh::to_vec(&m).unwrap();
+        // version, program, epoch, start, end, emission, params (2+2+8+1), prev hash, prev
+        // total, vec length, one node (32+32+8+8+8+1).
+        assert_eq!(bytes.len(), 1 + 32 + 8 + 8 + 8 + 8 + 13 + 32 + 8 + 4 + 89);
+        assert_eq!(m.hash(), hashv(&[&bytes]).to_bytes());
+        let mut other = m.clone();
+        other.nodes[0].green = false;
+        assert_ne!(other.hash(), m.hash());
+    }
+}
