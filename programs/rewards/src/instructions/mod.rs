@@ -1,0 +1,29 @@
+//! One module per instruction: its args struct, its `#[derive(Accounts)]` struct (with a
+//! `validate()` run through `#[access_control]` where there are business rules) and its
+//! handler.
+
+pub mod accept_authority;
+pub mod claim;
+pub mod close_epoch;
+pub mod initialize;
+pub mod open_round;
+pub mod pause;
+pub mod set_oracles;
+pub mod set_params;
+pub mod submit_report;
+pub mod transfer_authority;
+pub mod unpause;
+pub mod veto_epoch;
+
+pub use accept_authority::*;
+pub use claim::*;
+pub use close_epoch::*;
+pub use initialize::*;
+pub use open_round::*;
+pub use pause::*;
+pub use set_oracles::*;
+pub use set_params::*;
+pub use submit_report::*;
+pub use transfer_authority::*;
+pub use unpause::*;
+pub use veto_epoch::*;

@@ -1,0 +1,16 @@
+//! Account types, seeds and the pure state-transition functions of the rewards program.
+
+pub mod claim_status;
+pub mod config;
+pub mod epoch;
+pub mod oracle_set;
+pub mod params;
+pub mod root_ring;
+pub mod seeds;
+
+pub use claim_status::*;
+pub use config::*;
+pub use epoch::*;
+pub use oracle_set::*;
+pub use params::*;
+pub use root_ring::*;
