@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 
 pub mod deployment;
+pub mod ed25519;
 pub mod emission;
+pub mod fraud;
 pub mod limits;
 pub mod merkle;
 pub mod messages;
