@@ -56,7 +56,9 @@ impl EmissionSchedule {
     /// A schedule that fails [`EmissionSchedule::validate`] yields an error.
     pub fn scheduled(&self, epoch: u64) -> Result<u64, EmissionError> {
         self.validate()?;
-        let steps = epoch.checked_div(self.decay_interval_epochs).ok_or(EmissionError::ZeroDecayInterval)?;
+        let steps = epoch
+            .checked_div(self.decay_interval_epochs)
+            .ok_or(EmissionError::ZeroDecayInterval)?;
         let factor = decay_factor(self.decay_bps, steps);
         let decayed = mul_scaled(u128::from(self.initial_per_epoch), factor);
         // decayed ≤ initial because factor ≤ FACTOR_SCALE, so it fits a u64.
@@ -140,7 +142,8 @@ impl EpochClock {
         let Some(elapsed) = time.checked_sub(self.genesis_time).filter(|e| *e >= 0) else {
             return Ok(None);
         };
-        let epoch = elapsed.checked_div(self.epoch_seconds).ok_or(EmissionError::ZeroEpochLength)?;
+        let epoch =
+            elapsed.checked_div(self.epoch_seconds).ok_or(EmissionError::ZeroEpochLength)?;
         Ok(u64::try_from(epoch).ok())
     }
 }
@@ -153,7 +156,12 @@ mod tests {
     const E18: u128 = FACTOR_SCALE;
 
     fn schedule(initial: u64, decay_bps: u16, k: u64, floor: u64) -> EmissionSchedule {
-        EmissionSchedule { initial_per_epoch: initial, decay_bps, decay_interval_epochs: k, floor_per_epoch: floor }
+        EmissionSchedule {
+            initial_per_epoch: initial,
+            decay_bps,
+            decay_interval_epochs: k,
+            floor_per_epoch: floor,
+        }
     }
 
     #[test]
@@ -261,6 +269,9 @@ mod tests {
         assert_eq!(c.epoch_at(1_100), Ok(Some(1)));
         assert_eq!(c.start(u64::MAX), Err(EmissionError::TimeOverflow));
         assert_eq!(c.end(u64::MAX), Err(EmissionError::TimeOverflow));
-        assert_eq!(EpochClock { genesis_time: 0, epoch_seconds: 0 }.start(1), Err(EmissionError::ZeroEpochLength));
+        assert_eq!(
+            EpochClock { genesis_time: 0, epoch_seconds: 0 }.start(1),
+            Err(EmissionError::ZeroEpochLength)
+        );
     }
 }

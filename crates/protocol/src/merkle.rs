@@ -44,7 +44,8 @@ pub fn root_from_proof(leaf: Hash32, proof: &[Hash32]) -> Hash32 {
 /// Whether `proof` shows that `recipient` holds `cumulative` in the tree with `root`.
 /// Proofs longer than [`MAX_PROOF_LEN`] are refused.
 pub fn verify(root: &Hash32, recipient: &[u8; 32], cumulative: u64, proof: &[Hash32]) -> bool {
-    proof.len() <= MAX_PROOF_LEN && root_from_proof(leaf_hash(recipient, cumulative), proof) == *root
+    proof.len() <= MAX_PROOF_LEN
+        && root_from_proof(leaf_hash(recipient, cumulative), proof) == *root
 }
 
 /// Why a set of entries does not form a canonical tree.
@@ -108,7 +109,7 @@ impl CumulativeTree {
     /// a recipient listed twice.
     pub fn from_unsorted(mut entries: Vec<([u8; 32], u64)>) -> Result<Self, MerkleError> {
         entries.retain(|(_, amount)| *amount > 0);
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        entries.sort_unstable_by_key(|e| e.0);
         Self::new(entries)
     }
 
@@ -231,15 +232,20 @@ mod tests {
     fn known_vector_for_three_leaves() {
         // Pins the rules (sorted leaves, promotion of the odd node) to fixed bytes, so an
         // independent implementation can check itself against PROTOCOL.md §4.
-        let tree = CumulativeTree::new(vec![([1u8; 32], 10), ([2u8; 32], 20), ([3u8; 32], 30)])
-            .unwrap();
-        let l: Vec<Hash32> =
-            [([1u8; 32], 10u64), ([2u8; 32], 20), ([3u8; 32], 30)].iter().map(|(r, a)| leaf_hash(r, *a)).collect();
+        let tree =
+            CumulativeTree::new(vec![([1u8; 32], 10), ([2u8; 32], 20), ([3u8; 32], 30)]).unwrap();
+        let l: Vec<Hash32> = [([1u8; 32], 10u64), ([2u8; 32], 20), ([3u8; 32], 30)]
+            .iter()
+            .map(|(r, a)| leaf_hash(r, *a))
+            .collect();
         let expected = inner_hash(&inner_hash(&l[0], &l[1]), &l[2]);
         assert_eq!(tree.root(), expected);
         assert_eq!(tree.proof(2).unwrap(), vec![inner_hash(&l[0], &l[1])]);
         // Computed independently (Python hashlib) from the byte rules above.
-        assert_eq!(hex(&tree.root()), "1d8e2086f60b6f82790a7be5004562119902ce7c55f1b91b01a2c5cdef0ae240");
+        assert_eq!(
+            hex(&tree.root()),
+            "1d8e2086f60b6f82790a7be5004562119902ce7c55f1b91b01a2c5cdef0ae240"
+        );
     }
 
     fn hex(bytes: &[u8]) -> String {
@@ -278,12 +284,16 @@ mod tests {
     fn odd_counts_promote_the_last_node_unchanged() {
         let tree = CumulativeTree::new(entries(5)).unwrap();
         let leaves: Vec<Hash32> = entries(5).iter().map(|(r, a)| leaf_hash(r, *a)).collect();
-        let left = inner_hash(&inner_hash(&leaves[0], &leaves[1]), &inner_hash(&leaves[2], &leaves[3]));
+        let left =
+            inner_hash(&inner_hash(&leaves[0], &leaves[1]), &inner_hash(&leaves[2], &leaves[3]));
         assert_eq!(tree.root(), inner_hash(&left, &leaves[4]));
         // Leaf 4 was promoted twice: its proof has a single element.
         assert_eq!(tree.proof(4).unwrap(), vec![left]);
         // Not the duplicate-last-node rule: that would give a different root.
-        let dup = inner_hash(&left, &inner_hash(&inner_hash(&leaves[4], &leaves[4]), &inner_hash(&leaves[4], &leaves[4])));
+        let dup = inner_hash(
+            &left,
+            &inner_hash(&inner_hash(&leaves[4], &leaves[4]), &inner_hash(&leaves[4], &leaves[4])),
+        );
         assert_ne!(tree.root(), dup);
     }
 
@@ -298,7 +308,8 @@ mod tests {
         assert_eq!(root_from_proof(left, &[right]), tree.root());
         // … but no (recipient, amount) has that leaf hash: a leaf preimage is 41 bytes with
         // prefix 0x00, an inner one 65 bytes with prefix 0x01. Try the obvious reinterpretations.
-        let (lo, hi) = if leaves[0] < leaves[1] { (leaves[0], leaves[1]) } else { (leaves[1], leaves[0]) };
+        let (lo, hi) =
+            if leaves[0] < leaves[1] { (leaves[0], leaves[1]) } else { (leaves[1], leaves[0]) };
         let amount = u64::from_le_bytes(hi[..8].try_into().unwrap());
         assert_ne!(leaf_hash(&lo, amount), left);
         assert!(!verify(&tree.root(), &lo, amount, &[right]));
@@ -345,11 +356,20 @@ mod tests {
     fn construction_rejects_non_canonical_entries() {
         let mut unsorted = entries(3);
         unsorted.swap(0, 2);
-        assert_eq!(CumulativeTree::new(unsorted.clone()), Err(MerkleError::NotStrictlySorted { index: 1 }));
+        assert_eq!(
+            CumulativeTree::new(unsorted.clone()),
+            Err(MerkleError::NotStrictlySorted { index: 1 })
+        );
         let mut dup = entries(3);
         dup[2].0 = dup[1].0;
-        assert_eq!(CumulativeTree::new(dup.clone()), Err(MerkleError::NotStrictlySorted { index: 2 }));
-        assert_eq!(CumulativeTree::from_unsorted(dup), Err(MerkleError::NotStrictlySorted { index: 2 }));
+        assert_eq!(
+            CumulativeTree::new(dup.clone()),
+            Err(MerkleError::NotStrictlySorted { index: 2 })
+        );
+        assert_eq!(
+            CumulativeTree::from_unsorted(dup),
+            Err(MerkleError::NotStrictlySorted { index: 2 })
+        );
         let mut zero = entries(3);
         zero[1].1 = 0;
         assert_eq!(CumulativeTree::new(zero.clone()), Err(MerkleError::ZeroAmount { index: 1 }));
@@ -359,7 +379,10 @@ mod tests {
             Err(MerkleError::TotalOverflow)
         );
         // from_unsorted yields the same root as the sorted input.
-        assert_eq!(CumulativeTree::from_unsorted(unsorted).unwrap().root(), CumulativeTree::new(entries(3)).unwrap().root());
+        assert_eq!(
+            CumulativeTree::from_unsorted(unsorted).unwrap().root(),
+            CumulativeTree::new(entries(3)).unwrap().root()
+        );
     }
 
     #[test]
@@ -367,7 +390,8 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(0x6d65_726b);
         for _ in 0..20 {
             let n = rng.gen_range(1..600);
-            let raw: Vec<([u8; 32], u64)> = (0..n).map(|_| (rng.gen(), rng.gen_range(1..1u64 << 40))).collect();
+            let raw: Vec<([u8; 32], u64)> =
+                (0..n).map(|_| (rng.gen(), rng.gen_range(1..1u64 << 40))).collect();
             let tree = CumulativeTree::from_unsorted(raw).unwrap();
             assert_eq!(tree.total(), tree.entries().iter().map(|e| e.1).sum::<u64>());
             assert_all_proofs(&tree);

@@ -22,8 +22,8 @@ pub use rewards::instructions::{
     SubmitReportArgs, TransferAuthorityArgs, VetoEpochArgs,
 };
 pub use rewards::state::{
-    ClaimStatus, ClaimableRoot, Config, EmissionParams, EpochState, EpochStatus, OracleSet,
-    Params, PendingRoot, Report, RewardFormulaParams, RootRing, MAX_ORACLES, ROOT_RING_LEN,
+    ClaimStatus, ClaimableRoot, Config, EmissionParams, EpochState, EpochStatus, OracleSet, Params,
+    PendingRoot, Report, RewardFormulaParams, RootRing, MAX_ORACLES, ROOT_RING_LEN,
 };
 pub use rewards::ID as PROGRAM_ID;
 
@@ -77,7 +77,11 @@ fn event_authority() -> Pubkey {
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction { program_id: PROGRAM_ID, accounts: accounts.to_account_metas(None), data: data.data() }
+    Instruction {
+        program_id: PROGRAM_ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,7 +327,10 @@ pub fn decode_claim_status(data: &[u8]) -> anchor_lang::Result<ClaimStatus> {
 
 /// What `recipient` can still claim with a leaf of `cumulative`, given its claim status
 /// account data (`None` if it has never claimed).
-pub fn claimable_amount(cumulative: u64, claim_status_data: Option<&[u8]>) -> anchor_lang::Result<u64> {
+pub fn claimable_amount(
+    cumulative: u64,
+    claim_status_data: Option<&[u8]>,
+) -> anchor_lang::Result<u64> {
     let claimed = match claim_status_data {
         Some(data) => decode_claim_status(data)?.claimed_total,
         None => 0,

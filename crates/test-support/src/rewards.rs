@@ -102,7 +102,13 @@ impl Rewards {
     }
 
     /// A vote for `epoch` in `round` with the tree's root, total and count.
-    pub fn report_args(&self, epoch: u64, round: u32, tree: &CumulativeTree, manifest_hash: [u8; 32]) -> SubmitReportArgs {
+    pub fn report_args(
+        &self,
+        epoch: u64,
+        round: u32,
+        tree: &CumulativeTree,
+        manifest_hash: [u8; 32],
+    ) -> SubmitReportArgs {
         SubmitReportArgs {
             epoch,
             round,
@@ -124,7 +130,11 @@ impl Env {
     }
 
     /// A reward mint (mint and freeze authority = the program's PDA) with `extensions`.
-    pub async fn create_reward_mint(&mut self, token_program: &Pubkey, extensions: &[MintExtension]) -> Pubkey {
+    pub async fn create_reward_mint(
+        &mut self,
+        token_program: &Pubkey,
+        extensions: &[MintExtension],
+    ) -> Pubkey {
         let authority = sdk::mint_authority_pda().0;
         self.create_mint(token_program, &authority, 6, extensions).await
     }
@@ -154,21 +164,32 @@ impl Env {
     }
 
     /// Sends `initialize` for a prepared deployment with `args`, signed by the deploy admin.
-    pub async fn initialize_rewards(&mut self, rewards: &Rewards, args: InitializeArgs) -> Result<(), TransactionError> {
+    pub async fn initialize_rewards(
+        &mut self,
+        rewards: &Rewards,
+        args: InitializeArgs,
+    ) -> Result<(), TransactionError> {
         let admin = deploy_admin();
-        let ix = sdk::initialize(&admin.pubkey(), &rewards.reward_mint, &rewards.token_program, args);
+        let ix =
+            sdk::initialize(&admin.pubkey(), &rewards.reward_mint, &rewards.token_program, args);
         self.send(&[ix], &[&admin]).await
     }
 
     /// Creates the reward mint and initializes the program.
     pub async fn init_rewards(&mut self, init: RewardsInit) -> Rewards {
         let rewards = self.prepare_rewards(init).await;
-        self.initialize_rewards(&rewards, rewards.initialize_args()).await.expect("initialize rewards");
+        self.initialize_rewards(&rewards, rewards.initialize_args())
+            .await
+            .expect("initialize rewards");
         rewards
     }
 
     /// One oracle's vote.
-    pub async fn submit_report(&mut self, oracle: &Keypair, args: SubmitReportArgs) -> Result<(), TransactionError> {
+    pub async fn submit_report(
+        &mut self,
+        oracle: &Keypair,
+        args: SubmitReportArgs,
+    ) -> Result<(), TransactionError> {
         let ix = sdk::submit_report(&oracle.pubkey(), args);
         self.send(&[ix], &[oracle]).await
     }
@@ -188,7 +209,12 @@ impl Env {
 
     /// Finalizes `epoch` and waits out its challenge period, so its root is claimable (it
     /// enters the ring at the next claim or report).
-    pub async fn finalize_claimable(&mut self, rewards: &Rewards, epoch: u64, tree: &CumulativeTree) {
+    pub async fn finalize_claimable(
+        &mut self,
+        rewards: &Rewards,
+        epoch: u64,
+        tree: &CumulativeTree,
+    ) {
         self.finalize_epoch(rewards, epoch, tree).await;
         let state = self.epoch_state(epoch).await.expect("epoch account");
         self.advance_to(state.claimable_at).await;
@@ -209,7 +235,9 @@ impl Env {
     pub async fn claimed_total(&mut self, recipient: &Pubkey) -> u64 {
         let address = sdk::claim_status_pda(recipient).0;
         match self.account(&address).await {
-            Some(account) => sdk::decode_claim_status(&account.data).expect("claim status").claimed_total,
+            Some(account) => {
+                sdk::decode_claim_status(&account.data).expect("claim status").claimed_total
+            }
             None => 0,
         }
     }
@@ -223,8 +251,14 @@ impl Env {
         recipient: &Pubkey,
     ) -> Result<(), TransactionError> {
         let payer = self.payer().pubkey();
-        let ixs = sdk::claim_from_tree(tree, &payer, recipient, &rewards.reward_mint, &rewards.token_program)
-            .expect("recipient is in the tree");
+        let ixs = sdk::claim_from_tree(
+            tree,
+            &payer,
+            recipient,
+            &rewards.reward_mint,
+            &rewards.token_program,
+        )
+        .expect("recipient is in the tree");
         self.send(&ixs, &[]).await
     }
 
@@ -237,7 +271,14 @@ impl Env {
         proof: Vec<[u8; 32]>,
     ) -> Result<(), TransactionError> {
         let payer = self.payer().pubkey();
-        let ixs = sdk::claim_to_ata(&payer, recipient, &rewards.reward_mint, &rewards.token_program, cumulative, proof);
+        let ixs = sdk::claim_to_ata(
+            &payer,
+            recipient,
+            &rewards.reward_mint,
+            &rewards.token_program,
+            cumulative,
+            proof,
+        );
         self.send(&ixs, &[]).await
     }
 

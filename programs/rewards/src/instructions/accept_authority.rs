@@ -27,6 +27,9 @@ pub fn handler(ctx: Context<AcceptAuthority>) -> Result<()> {
     let old_authority = config.authority;
     config.authority = ctx.accounts.new_authority.key();
     config.pending_authority = None;
-    emit_cpi!(AuthorityTransferred { old_authority, new_authority: ctx.accounts.new_authority.key() });
+    emit_cpi!(AuthorityTransferred {
+        old_authority,
+        new_authority: ctx.accounts.new_authority.key()
+    });
     Ok(())
 }

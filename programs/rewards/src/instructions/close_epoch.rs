@@ -35,7 +35,8 @@ pub struct CloseEpoch<'info> {
 impl CloseEpoch<'_> {
     pub fn validate(&self, args: &CloseEpochArgs) -> Result<()> {
         require!(self.epoch_state.status == EpochStatus::Final, RewardsError::EpochNotSuperseded);
-        let later_final = args.epoch.checked_add(1).is_some_and(|next| next < self.config.next_epoch);
+        let later_final =
+            args.epoch.checked_add(1).is_some_and(|next| next < self.config.next_epoch);
         require!(later_final, RewardsError::EpochNotSuperseded);
         Ok(())
     }
@@ -43,6 +44,10 @@ impl CloseEpoch<'_> {
 
 pub fn handler(ctx: Context<CloseEpoch>, args: CloseEpochArgs) -> Result<()> {
     let lamports = ctx.accounts.epoch_state.to_account_info().lamports();
-    emit_cpi!(EpochClosed { epoch: args.epoch, rent_payer: ctx.accounts.rent_payer.key(), lamports });
+    emit_cpi!(EpochClosed {
+        epoch: args.epoch,
+        rent_payer: ctx.accounts.rent_payer.key(),
+        lamports
+    });
     Ok(())
 }

@@ -30,6 +30,10 @@ impl Pause<'_> {
 
 pub fn handler(ctx: Context<Pause>) -> Result<()> {
     ctx.accounts.config.paused = true;
-    emit_cpi!(PauseChanged { authority: ctx.accounts.authority.key(), old_paused: false, new_paused: true });
+    emit_cpi!(PauseChanged {
+        authority: ctx.accounts.authority.key(),
+        old_paused: false,
+        new_paused: true
+    });
     Ok(())
 }

@@ -65,8 +65,9 @@ impl SubmitReport<'_> {
         let now = Clock::get()?.unix_timestamp;
         let end = config.epoch_end(args.epoch)?;
         require!(now >= end, RewardsError::EpochNotEnded);
-        let open_at =
-            end.checked_add(config.params.report_grace_seconds).ok_or(RewardsError::ArithmeticOverflow)?;
+        let open_at = end
+            .checked_add(config.params.report_grace_seconds)
+            .ok_or(RewardsError::ArithmeticOverflow)?;
         require!(now >= open_at, RewardsError::ReportGraceNotOver);
         require!(args.epoch >= config.next_epoch, RewardsError::EpochAlreadyFinal);
         require!(self.epoch_state.status != EpochStatus::Final, RewardsError::EpochAlreadyFinal);

@@ -30,7 +30,9 @@ impl TransferAuthority<'_> {
     pub fn validate(&self, args: &TransferAuthorityArgs) -> Result<()> {
         match args.new_authority {
             Some(key) => require_keys_neq!(key, Pubkey::default(), RewardsError::InvalidAuthority),
-            None => require!(self.config.pending_authority.is_some(), RewardsError::NoPendingAuthority),
+            None => {
+                require!(self.config.pending_authority.is_some(), RewardsError::NoPendingAuthority)
+            }
         }
         Ok(())
     }

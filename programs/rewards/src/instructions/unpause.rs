@@ -28,6 +28,10 @@ impl Unpause<'_> {
 
 pub fn handler(ctx: Context<Unpause>) -> Result<()> {
     ctx.accounts.config.paused = false;
-    emit_cpi!(PauseChanged { authority: ctx.accounts.authority.key(), old_paused: true, new_paused: false });
+    emit_cpi!(PauseChanged {
+        authority: ctx.accounts.authority.key(),
+        old_paused: true,
+        new_paused: false
+    });
     Ok(())
 }

@@ -72,7 +72,8 @@ impl Config {
     /// Records a payout of `amount` against a root whose reported total is `root_total`:
     /// the sum of all payouts may never exceed the total of the root a claim uses.
     pub fn record_claim(&mut self, amount: u64, root_total: u64) -> Result<()> {
-        let total = self.total_claimed.checked_add(amount).ok_or(RewardsError::ArithmeticOverflow)?;
+        let total =
+            self.total_claimed.checked_add(amount).ok_or(RewardsError::ArithmeticOverflow)?;
         require!(total <= root_total, RewardsError::ClaimExceedsRootTotal);
         self.total_claimed = total;
         Ok(())

@@ -8,7 +8,9 @@ use crate::errors::RewardsError;
 use crate::state::MAX_ORACLES;
 
 /// What the oracles attest for an epoch; a quorum must agree on every field.
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct Report {
     /// Merkle root over every recipient's cumulative rewards (PROTOCOL.md §4).
     pub root: [u8; 32],
@@ -34,7 +36,9 @@ impl Report {
     }
 }
 
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub enum EpochStatus {
     /// Collecting votes in `round` (also after a veto, in a new round).
     #[default]
@@ -96,7 +100,12 @@ impl EpochState {
     /// Records the vote of oracle `slot` under oracle-set `set_version` and counts the votes
     /// that agree with it. Votes stored under another version are dropped first (slots mean
     /// other keys after a change). A second vote by the same slot in the round is refused.
-    pub fn record_vote(&mut self, slot: usize, set_version: u32, vote: [u8; 32]) -> Result<VoteTally> {
+    pub fn record_vote(
+        &mut self,
+        slot: usize,
+        set_version: u32,
+        vote: [u8; 32],
+    ) -> Result<VoteTally> {
         let bit = u32::try_from(slot)
             .ok()
             .and_then(|s| 1u16.checked_shl(s))
@@ -112,17 +121,16 @@ impl EpochState {
         if let Some(stored) = self.votes.get_mut(slot) {
             *stored = vote;
         }
-        let agreeing = self
-            .votes
-            .iter()
-            .enumerate()
-            .filter(|(i, v)| self.voted(*i) && **v == vote)
-            .count();
+        let agreeing =
+            self.votes.iter().enumerate().filter(|(i, v)| self.voted(*i) && **v == vote).count();
         Ok(VoteTally { reset_stale_votes, agreeing: u8::try_from(agreeing).unwrap_or(u8::MAX) })
     }
 
     fn voted(&self, slot: usize) -> bool {
-        u32::try_from(slot).ok().and_then(|s| 1u16.checked_shl(s)).is_some_and(|b| self.voted_mask & b != 0)
+        u32::try_from(slot)
+            .ok()
+            .and_then(|s| 1u16.checked_shl(s))
+            .is_some_and(|b| self.voted_mask & b != 0)
     }
 
     /// Number of votes in the current round (under `votes_set_version`).
@@ -156,7 +164,8 @@ impl EpochState {
         self.previous_total = previous_total;
         self.previous_root = previous_root;
         self.finalized_at = now;
-        self.claimable_at = now.checked_add(challenge_seconds).ok_or(RewardsError::ArithmeticOverflow)?;
+        self.claimable_at =
+            now.checked_add(challenge_seconds).ok_or(RewardsError::ArithmeticOverflow)?;
         Ok(())
     }
 

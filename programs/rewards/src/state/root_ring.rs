@@ -8,7 +8,9 @@ use anchor_lang::prelude::*;
 pub const ROOT_RING_LEN: usize = 8;
 
 /// A finalized root that can be claimed against.
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct ClaimableRoot {
     pub epoch: u64,
     pub root: [u8; 32],
@@ -17,7 +19,9 @@ pub struct ClaimableRoot {
 }
 
 /// The newest finalized root while its challenge period runs (it may still be vetoed).
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct PendingRoot {
     pub root: ClaimableRoot,
     /// When the challenge period ends and the root enters the ring.
@@ -25,7 +29,9 @@ pub struct PendingRoot {
 }
 
 /// A fixed ring of claimable roots, oldest overwritten first.
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct RootRing {
     pub entries: [ClaimableRoot; ROOT_RING_LEN],
     /// Number of valid entries (at most `ROOT_RING_LEN`).
@@ -62,7 +68,8 @@ impl RootRing {
         if self.len == 0 {
             return None;
         }
-        let index = usize::from(self.next).checked_sub(1).unwrap_or(ROOT_RING_LEN.saturating_sub(1));
+        let index =
+            usize::from(self.next).checked_sub(1).unwrap_or(ROOT_RING_LEN.saturating_sub(1));
         self.entries.get(index).copied()
     }
 }

@@ -11,7 +11,12 @@ async fn accept_authority_ok() {
     env.send(&[ix], &[&rewards.authority]).await.unwrap();
 
     // When it accepts
-    let events = send_with_events::<AuthorityTransferred>(&mut env, &[sdk::accept_authority(&next.pubkey())], &[&next]).await;
+    let events = send_with_events::<AuthorityTransferred>(
+        &mut env,
+        &[sdk::accept_authority(&next.pubkey())],
+        &[&next],
+    )
+    .await;
 
     // Then it is the authority, nothing is pending, and the old authority lost its rights
     let config = env.rewards_config().await;

@@ -15,11 +15,14 @@ async fn claimable(entries: &[(Pubkey, u64)]) -> (Env, Rewards, CumulativeTree) 
 async fn claim_ok_cranked_by_anyone() {
     // Given epoch 0 claimable; the recipients have no keypair at all (they cannot sign)
     let who = recipients(3);
-    let (mut env, rewards, t) = claimable(&[(who[0], 1_000), (who[1], 2_000), (who[2], 3_000)]).await;
+    let (mut env, rewards, t) =
+        claimable(&[(who[0], 1_000), (who[1], 2_000), (who[2], 3_000)]).await;
 
     // When a third party (the env payer) claims for recipient 1
     let payer = env.payer().pubkey();
-    let ixs = sdk::claim_from_tree(&t, &payer, &who[1], &rewards.reward_mint, &rewards.token_program).unwrap();
+    let ixs =
+        sdk::claim_from_tree(&t, &payer, &who[1], &rewards.reward_mint, &rewards.token_program)
+            .unwrap();
     let inner = env.simulate_inner_data(&ixs, &[]).await.unwrap();
     env.send(&ixs, &[]).await.unwrap();
 
@@ -52,7 +55,9 @@ async fn claim_replay_pays_nothing() {
 
     // When the same proof is sent again
     let payer = env.payer().pubkey();
-    let ixs = sdk::claim_from_tree(&t, &payer, &who[0], &rewards.reward_mint, &rewards.token_program).unwrap();
+    let ixs =
+        sdk::claim_from_tree(&t, &payer, &who[0], &rewards.reward_mint, &rewards.token_program)
+            .unwrap();
     let events = send_with_events::<Claimed>(&mut env, &ixs, &[]).await;
 
     // Then it succeeds and pays nothing
@@ -73,7 +78,9 @@ async fn claim_later_pays_only_the_difference() {
     let t1 = tree(&[(who[0], 1_750), (who[1], 2_100)]);
     env.finalize_claimable(&rewards, 1, &t1).await;
     let payer = env.payer().pubkey();
-    let ixs = sdk::claim_from_tree(&t1, &payer, &who[0], &rewards.reward_mint, &rewards.token_program).unwrap();
+    let ixs =
+        sdk::claim_from_tree(&t1, &payer, &who[0], &rewards.reward_mint, &rewards.token_program)
+            .unwrap();
     let events = send_with_events::<Claimed>(&mut env, &ixs, &[]).await;
 
     // Then only 750 is paid
@@ -268,26 +275,66 @@ async fn claim_wrong_mint_or_token_account() {
     // A different mint passed as the reward mint
     let other_mint = env.create_mint(&rewards.token_program, &payer, 6, &[]).await;
     let other_ata = env.create_ata(&other_mint, &who[0], &rewards.token_program).await;
-    let ix = sdk::claim(&payer, &who[0], &other_ata, &other_mint, &rewards.token_program, amount, proof.clone());
+    let ix = sdk::claim(
+        &payer,
+        &who[0],
+        &other_ata,
+        &other_mint,
+        &rewards.token_program,
+        amount,
+        proof.clone(),
+    );
     assert_error(env.send(&[ix], &[]).await, E::WrongRewardMint);
 
     // The right mint but a token account of another mint
-    let ix = sdk::claim(&payer, &who[0], &other_ata, &rewards.reward_mint, &rewards.token_program, amount, proof.clone());
+    let ix = sdk::claim(
+        &payer,
+        &who[0],
+        &other_ata,
+        &rewards.reward_mint,
+        &rewards.token_program,
+        amount,
+        proof.clone(),
+    );
     assert_error(env.send(&[ix], &[]).await, E::TokenAccountMintMismatch);
 
     // A reward-mint token account owned by someone else (recipient 1)
     let foreign = env.create_ata(&rewards.reward_mint, &who[1], &rewards.token_program).await;
-    let ix = sdk::claim(&payer, &who[0], &foreign, &rewards.reward_mint, &rewards.token_program, amount, proof.clone());
+    let ix = sdk::claim(
+        &payer,
+        &who[0],
+        &foreign,
+        &rewards.reward_mint,
+        &rewards.token_program,
+        amount,
+        proof.clone(),
+    );
     assert_error(env.send(&[ix], &[]).await, E::TokenAccountOwnerMismatch);
 
     // The wrong token program
-    let ix = sdk::claim(&payer, &who[0], &right_ata, &rewards.reward_mint, &anchor_spl::token_2022::ID, amount, proof.clone());
+    let ix = sdk::claim(
+        &payer,
+        &who[0],
+        &right_ata,
+        &rewards.reward_mint,
+        &anchor_spl::token_2022::ID,
+        amount,
+        proof.clone(),
+    );
     assert_error(env.send(&[ix], &[]).await, E::WrongTokenProgram);
 
     // Nothing was paid; a non-associated account the recipient owns is fine
     assert_eq!(env.rewards_config().await.total_claimed, 0);
     let own = env.create_token_account(&rewards.reward_mint, &who[0], &rewards.token_program).await;
-    let ix = sdk::claim(&payer, &who[0], &own, &rewards.reward_mint, &rewards.token_program, amount, proof);
+    let ix = sdk::claim(
+        &payer,
+        &who[0],
+        &own,
+        &rewards.reward_mint,
+        &rewards.token_program,
+        amount,
+        proof,
+    );
     env.send(&[ix], &[]).await.unwrap();
     assert_eq!(env.token_balance(&own).await, 10);
 }

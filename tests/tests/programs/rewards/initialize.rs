@@ -2,7 +2,9 @@
 //! reward-mint policy.
 
 use super::prelude::*;
-use gridmint_protocol::limits::{MAX_CHALLENGE_PERIOD_SECONDS, MAX_EPOCH_SECONDS, MAX_REPORT_GRACE_SECONDS};
+use gridmint_protocol::limits::{
+    MAX_CHALLENGE_PERIOD_SECONDS, MAX_EPOCH_SECONDS, MAX_REPORT_GRACE_SECONDS,
+};
 use gridmint_sdk::rewards::InitializeArgs;
 use gridmint_test_support::deploy_admin;
 
@@ -13,7 +15,9 @@ async fn prepared() -> (Env, Rewards) {
 }
 
 /// Sends initialize with `args` changed by `change` and returns the result.
-async fn init_with(change: impl FnOnce(&mut InitializeArgs)) -> Result<(), solana_transaction_error::TransactionError> {
+async fn init_with(
+    change: impl FnOnce(&mut InitializeArgs),
+) -> Result<(), solana_transaction_error::TransactionError> {
     let (mut env, rewards) = prepared().await;
     let mut args = rewards.initialize_args();
     change(&mut args);
@@ -25,7 +29,12 @@ async fn initialize_ok() {
     // Given a reward mint whose authority is the program's PDA
     let (mut env, rewards) = prepared().await;
     let admin = deploy_admin();
-    let ix = sdk::initialize(&admin.pubkey(), &rewards.reward_mint, &rewards.token_program, rewards.initialize_args());
+    let ix = sdk::initialize(
+        &admin.pubkey(),
+        &rewards.reward_mint,
+        &rewards.token_program,
+        rewards.initialize_args(),
+    );
 
     // When the deploy admin initializes
     let events = send_with_events::<ConfigInitialized>(&mut env, &[ix], &[&admin]).await;
@@ -40,7 +49,10 @@ async fn initialize_ok() {
     assert_eq!(config.params, default_params());
     assert_eq!(config.oracles.version, 1);
     assert_eq!(config.oracles.threshold, 3);
-    assert_eq!(config.oracles.active(), rewards.oracles.iter().map(|o| o.pubkey()).collect::<Vec<_>>().as_slice());
+    assert_eq!(
+        config.oracles.active(),
+        rewards.oracles.iter().map(|o| o.pubkey()).collect::<Vec<_>>().as_slice()
+    );
     assert_eq!((config.next_epoch, config.last_final_total, config.total_claimed), (0, 0, 0));
     assert!(config.pending_root.is_none() && config.claimable.len == 0 && !config.paused);
     assert_eq!(config.bump, sdk::config_pda().1);
@@ -66,7 +78,12 @@ async fn initialize_not_deploy_admin() {
     // Given a key that is not the build-time deploy admin
     let (mut env, rewards) = prepared().await;
     let intruder = env.funded_keypair(1_000_000_000).await;
-    let ix = sdk::initialize(&intruder.pubkey(), &rewards.reward_mint, &rewards.token_program, rewards.initialize_args());
+    let ix = sdk::initialize(
+        &intruder.pubkey(),
+        &rewards.reward_mint,
+        &rewards.token_program,
+        rewards.initialize_args(),
+    );
     // When it tries to initialize, Then NotDeployAdmin
     assert_error(env.send(&[ix], &[&intruder]).await, E::NotDeployAdmin);
 }
@@ -90,7 +107,10 @@ async fn initialize_genesis_in_past() {
 async fn initialize_epoch_length_bounds() {
     assert_error(init_with(|a| a.epoch_seconds = 0).await, E::InvalidEpochLength);
     assert_error(init_with(|a| a.epoch_seconds = -5).await, E::InvalidEpochLength);
-    assert_error(init_with(|a| a.epoch_seconds = MAX_EPOCH_SECONDS + 1).await, E::InvalidEpochLength);
+    assert_error(
+        init_with(|a| a.epoch_seconds = MAX_EPOCH_SECONDS + 1).await,
+        E::InvalidEpochLength,
+    );
     // The maximum itself is accepted.
     init_with(|a| a.epoch_seconds = MAX_EPOCH_SECONDS).await.expect("max epoch length");
 }
@@ -107,7 +127,10 @@ async fn initialize_report_grace_bounds() {
 
 #[tokio::test]
 async fn initialize_challenge_period_bounds() {
-    assert_error(init_with(|a| a.params.challenge_period_seconds = 0).await, E::InvalidChallengePeriod);
+    assert_error(
+        init_with(|a| a.params.challenge_period_seconds = 0).await,
+        E::InvalidChallengePeriod,
+    );
     // Not below the epoch length: N+1 could never catch up.
     assert_error(
         init_with(|a| a.params.challenge_period_seconds = EPOCH_SECONDS).await,
@@ -133,9 +156,13 @@ async fn initialize_challenge_period_bounds() {
 #[tokio::test]
 async fn initialize_emission_bounds() {
     assert_error(init_with(|a| a.params.emission.decay_bps = 10_001).await, E::InvalidDecay);
-    assert_error(init_with(|a| a.params.emission.decay_interval_epochs = 0).await, E::InvalidDecayInterval);
     assert_error(
-        init_with(|a| a.params.emission.floor_per_epoch = a.params.emission.initial_per_epoch + 1).await,
+        init_with(|a| a.params.emission.decay_interval_epochs = 0).await,
+        E::InvalidDecayInterval,
+    );
+    assert_error(
+        init_with(|a| a.params.emission.floor_per_epoch = a.params.emission.initial_per_epoch + 1)
+            .await,
         E::FloorAboveInitial,
     );
     assert_error(init_with(|a| a.params.hard_cap_per_epoch = 0).await, E::ZeroHardCap);
@@ -143,9 +170,18 @@ async fn initialize_emission_bounds() {
 
 #[tokio::test]
 async fn initialize_reward_formula_bounds() {
-    assert_error(init_with(|a| a.params.reward_formula.compute_pool_bps = 10_001).await, E::InvalidComputeShare);
-    assert_error(init_with(|a| a.params.reward_formula.green_bonus_bps = 10_001).await, E::InvalidGreenBonus);
-    assert_error(init_with(|a| a.params.reward_formula.stake_decimals = 20).await, E::InvalidStakeDecimals);
+    assert_error(
+        init_with(|a| a.params.reward_formula.compute_pool_bps = 10_001).await,
+        E::InvalidComputeShare,
+    );
+    assert_error(
+        init_with(|a| a.params.reward_formula.green_bonus_bps = 10_001).await,
+        E::InvalidGreenBonus,
+    );
+    assert_error(
+        init_with(|a| a.params.reward_formula.stake_decimals = 20).await,
+        E::InvalidStakeDecimals,
+    );
 }
 
 #[tokio::test]
@@ -195,11 +231,18 @@ async fn initialize_mint_authority_not_pda() {
     let other = Pubkey::new_unique();
     rewards.reward_mint = env.create_mint(&rewards.token_program, &other, 6, &[]).await;
     // Then MintAuthorityNotPda
-    assert_error(env.initialize_rewards(&rewards, rewards.initialize_args()).await, E::MintAuthorityNotPda);
+    assert_error(
+        env.initialize_rewards(&rewards, rewards.initialize_args()).await,
+        E::MintAuthorityNotPda,
+    );
 }
 
 /// A mint with the PDA as mint authority and `freeze` as freeze authority.
-async fn mint_with_freeze(env: &mut Env, token_program: &Pubkey, freeze: Option<&Pubkey>) -> Pubkey {
+async fn mint_with_freeze(
+    env: &mut Env,
+    token_program: &Pubkey,
+    freeze: Option<&Pubkey>,
+) -> Pubkey {
     use spl_token_2022_interface::instruction::initialize_mint2;
     let mint = Keypair::new();
     let rent = env.ctx.banks_client.get_rent().await.unwrap();
@@ -213,7 +256,8 @@ async fn mint_with_freeze(env: &mut Env, token_program: &Pubkey, freeze: Option<
             space as u64,
             token_program,
         ),
-        initialize_mint2(token_program, &mint.pubkey(), &sdk::mint_authority_pda().0, freeze, 6).unwrap(),
+        initialize_mint2(token_program, &mint.pubkey(), &sdk::mint_authority_pda().0, freeze, 6)
+            .unwrap(),
     ];
     env.send(&ixs, &[&mint]).await.expect("create mint");
     mint.pubkey()
@@ -224,8 +268,12 @@ async fn initialize_freeze_authority_rules() {
     // Given a mint with a foreign freeze authority, Then MintHasFreezeAuthority
     let (mut env, mut rewards) = prepared().await;
     let token_program = rewards.token_program;
-    rewards.reward_mint = mint_with_freeze(&mut env, &token_program, Some(&Pubkey::new_unique())).await;
-    assert_error(env.initialize_rewards(&rewards, rewards.initialize_args()).await, E::MintHasFreezeAuthority);
+    rewards.reward_mint =
+        mint_with_freeze(&mut env, &token_program, Some(&Pubkey::new_unique())).await;
+    assert_error(
+        env.initialize_rewards(&rewards, rewards.initialize_args()).await,
+        E::MintHasFreezeAuthority,
+    );
     // Given a mint without freeze authority, Then it is accepted
     rewards.reward_mint = mint_with_freeze(&mut env, &token_program, None).await;
     env.initialize_rewards(&rewards, rewards.initialize_args()).await.expect("no freeze authority");
@@ -253,8 +301,11 @@ async fn initialize_rejects_each_dangerous_extension() {
         assert_eq!(custom_error(&result), Some(u32::from(error)), "{extension:?}");
     }
     // And an allow-listed extension is accepted
-    rewards.reward_mint = env.create_reward_mint(&token_2022, &[MintExtension::MetadataPointer]).await;
-    env.initialize_rewards(&rewards, rewards.initialize_args()).await.expect("metadata pointer is allowed");
+    rewards.reward_mint =
+        env.create_reward_mint(&token_2022, &[MintExtension::MetadataPointer]).await;
+    env.initialize_rewards(&rewards, rewards.initialize_args())
+        .await
+        .expect("metadata pointer is allowed");
 }
 
 #[tokio::test]

@@ -53,7 +53,8 @@ async fn open_round_not_authority() {
 async fn open_round_final_epoch() {
     let (mut env, rewards) = setup().await;
     env.finalize_epoch(&rewards, 0, &tree(&[(Pubkey::new_unique(), 1)])).await;
-    let result = env.send(&[sdk::open_round(&rewards.authority.pubkey(), 0)], &[&rewards.authority]).await;
+    let result =
+        env.send(&[sdk::open_round(&rewards.authority.pubkey(), 0)], &[&rewards.authority]).await;
     assert_error(result, E::EpochAlreadyFinal);
 }
 
@@ -61,6 +62,7 @@ async fn open_round_final_epoch() {
 async fn open_round_without_epoch_account() {
     // Nobody voted yet: there is no epoch account to open a round on.
     let (mut env, rewards) = setup().await;
-    let result = env.send(&[sdk::open_round(&rewards.authority.pubkey(), 0)], &[&rewards.authority]).await;
+    let result =
+        env.send(&[sdk::open_round(&rewards.authority.pubkey(), 0)], &[&rewards.authority]).await;
     assert_error(result, ErrorCode::AccountNotInitialized as u32);
 }

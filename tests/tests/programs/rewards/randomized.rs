@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use super::prelude::*;
 use gridmint_protocol::emission::EmissionSchedule;
-use gridmint_protocol::rewards::{CumulativeState, EpochManifest, NodeEpochInput, MANIFEST_VERSION};
+use gridmint_protocol::rewards::{
+    CumulativeState, EpochManifest, NodeEpochInput, MANIFEST_VERSION,
+};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -19,7 +21,11 @@ const EPOCHS: u64 = 10;
 const RECIPIENTS: usize = 40;
 const NODES: usize = 70;
 
-fn random_nodes(rng: &mut StdRng, owners: &[[u8; 32]], recipients: &[Pubkey]) -> Vec<NodeEpochInput> {
+fn random_nodes(
+    rng: &mut StdRng,
+    owners: &[[u8; 32]],
+    recipients: &[Pubkey],
+) -> Vec<NodeEpochInput> {
     let mut nodes: Vec<NodeEpochInput> = owners
         .iter()
         .filter(|_| rng.gen_bool(0.8))
@@ -90,7 +96,9 @@ async fn randomized_epochs_never_overpay_and_everyone_gets_exactly_its_total() {
             for i in [2, 3] {
                 env.submit_report(&rewards.oracles[i], args.clone()).await.unwrap();
             }
-            env.send(&[sdk::open_round(&rewards.authority.pubkey(), epoch)], &[&rewards.authority]).await.unwrap();
+            env.send(&[sdk::open_round(&rewards.authority.pubkey(), epoch)], &[&rewards.authority])
+                .await
+                .unwrap();
             round += 1;
             splits += 1;
         }
@@ -191,7 +199,10 @@ async fn randomized_epochs_never_overpay_and_everyone_gets_exactly_its_total() {
     assert_eq!(supply, state.cumulative_total);
     assert!(supply <= emissions);
     // The seed exercises every path at least once.
-    assert!(vetoes > 0 && splits > 0 && claims > 0, "vetoes {vetoes}, splits {splits}, claims {claims}");
+    assert!(
+        vetoes > 0 && splits > 0 && claims > 0,
+        "vetoes {vetoes}, splits {splits}, claims {claims}"
+    );
     println!(
         "randomized: {EPOCHS} epochs, {RECIPIENTS} recipients, emissions {emissions}, paid {supply}, \
          {claims} paying claims, {capped_old_root_claims} old-root claims capped, {vetoes} vetoes, {splits} splits"

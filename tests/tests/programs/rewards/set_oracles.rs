@@ -27,7 +27,9 @@ async fn set_oracles_ok() {
 async fn set_oracles_same_keys_still_bumps_the_version() {
     let (mut env, rewards) = setup().await;
     let same: Vec<Pubkey> = rewards.oracles.iter().map(|o| o.pubkey()).collect();
-    env.send(&[sdk::set_oracles(&rewards.authority.pubkey(), same, 3)], &[&rewards.authority]).await.unwrap();
+    env.send(&[sdk::set_oracles(&rewards.authority.pubkey(), same, 3)], &[&rewards.authority])
+        .await
+        .unwrap();
     assert_eq!(env.rewards_config().await.oracles.version, 2);
 }
 
@@ -60,7 +62,11 @@ async fn set_oracles_rules() {
         let n = oracles.len();
         let ix = sdk::set_oracles(&rewards.authority.pubkey(), oracles, threshold);
         let result = env.send(&[ix], &[&rewards.authority]).await;
-        assert_eq!(custom_error(&result), Some(u32::from(error)), "{n} oracles, threshold {threshold}");
+        assert_eq!(
+            custom_error(&result),
+            Some(u32::from(error)),
+            "{n} oracles, threshold {threshold}"
+        );
     }
     assert_eq!(env.rewards_config().await.oracles.version, 1);
 }

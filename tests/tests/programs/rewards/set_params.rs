@@ -3,7 +3,11 @@
 use super::prelude::*;
 use gridmint_protocol::limits::{MAX_CHALLENGE_PERIOD_SECONDS, MAX_REPORT_GRACE_SECONDS};
 
-async fn set(env: &mut Env, rewards: &Rewards, params: Params) -> Result<(), solana_transaction_error::TransactionError> {
+async fn set(
+    env: &mut Env,
+    rewards: &Rewards,
+    params: Params,
+) -> Result<(), solana_transaction_error::TransactionError> {
     env.send(&[sdk::set_params(&rewards.authority.pubkey(), params)], &[&rewards.authority]).await
 }
 
@@ -63,14 +67,23 @@ async fn set_params_bounds() {
     // Each out-of-bounds value fails with its own error and changes nothing.
     let (mut env, rewards) = setup().await;
     let cases: Vec<(Box<dyn Fn(&mut Params)>, E)> = vec![
-        (Box::new(|p| p.report_grace_seconds = MAX_REPORT_GRACE_SECONDS + 1), E::InvalidReportGrace),
+        (
+            Box::new(|p| p.report_grace_seconds = MAX_REPORT_GRACE_SECONDS + 1),
+            E::InvalidReportGrace,
+        ),
         (Box::new(|p| p.report_grace_seconds = -1), E::InvalidReportGrace),
         (Box::new(|p| p.challenge_period_seconds = 0), E::InvalidChallengePeriod),
         (Box::new(|p| p.challenge_period_seconds = EPOCH_SECONDS), E::InvalidChallengePeriod),
-        (Box::new(|p| p.challenge_period_seconds = MAX_CHALLENGE_PERIOD_SECONDS + 1), E::InvalidChallengePeriod),
+        (
+            Box::new(|p| p.challenge_period_seconds = MAX_CHALLENGE_PERIOD_SECONDS + 1),
+            E::InvalidChallengePeriod,
+        ),
         (Box::new(|p| p.emission.decay_bps = 10_001), E::InvalidDecay),
         (Box::new(|p| p.emission.decay_interval_epochs = 0), E::InvalidDecayInterval),
-        (Box::new(|p| p.emission.floor_per_epoch = p.emission.initial_per_epoch + 1), E::FloorAboveInitial),
+        (
+            Box::new(|p| p.emission.floor_per_epoch = p.emission.initial_per_epoch + 1),
+            E::FloorAboveInitial,
+        ),
         (Box::new(|p| p.hard_cap_per_epoch = 0), E::ZeroHardCap),
         (Box::new(|p| p.reward_formula.compute_pool_bps = 10_001), E::InvalidComputeShare),
         (Box::new(|p| p.reward_formula.green_bonus_bps = 10_001), E::InvalidGreenBonus),

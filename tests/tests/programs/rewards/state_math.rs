@@ -2,7 +2,9 @@
 //! tallies, the root ring, claim accounting.
 
 use super::prelude::*;
-use gridmint_sdk::rewards::{ClaimStatus, ClaimableRoot, Config, EpochState, OracleSet, PendingRoot, Report, RootRing};
+use gridmint_sdk::rewards::{
+    ClaimStatus, ClaimableRoot, Config, EpochState, OracleSet, PendingRoot, Report, RootRing,
+};
 use rewards::state::ROOT_RING_LEN;
 
 fn code<T: std::fmt::Debug>(r: anchor_lang::Result<T>) -> Option<u32> {
@@ -40,7 +42,11 @@ fn epoch_state() -> EpochState {
 }
 
 fn root(epoch: u64, total: u64) -> ClaimableRoot {
-    ClaimableRoot { epoch, root: [u8::try_from(epoch % 200).unwrap() + 1; 32], cumulative_total: total }
+    ClaimableRoot {
+        epoch,
+        root: [u8::try_from(epoch % 200).unwrap() + 1; 32],
+        cumulative_total: total,
+    }
 }
 
 #[test]
@@ -95,17 +101,25 @@ fn votes_count_per_report_and_slot() {
 #[test]
 fn finalize_and_veto_round_trip() {
     let mut s = epoch_state();
-    let report = Report { root: [9; 32], cumulative_total: 10, recipient_count: 1, manifest_hash: [8; 32] };
+    let report =
+        Report { root: [9; 32], cumulative_total: 10, recipient_count: 1, manifest_hash: [8; 32] };
     s.finalize(report, 4, [7; 32], 1_000, 50).unwrap();
     assert_eq!((s.status, s.claimable_at, s.previous_total), (EpochStatus::Final, 1_050, 4));
     let new_round = s.reopen_after_veto([3; 32]).unwrap();
-    assert_eq!((new_round, s.status, s.veto_count, s.report), (1, EpochStatus::Voting, 1, Report::default()));
-    assert_eq!(code(s.finalize(report, 0, [0; 32], i64::MAX, 1)), Some(u32::from(E::ArithmeticOverflow)));
+    assert_eq!(
+        (new_round, s.status, s.veto_count, s.report),
+        (1, EpochStatus::Voting, 1, Report::default())
+    );
+    assert_eq!(
+        code(s.finalize(report, 0, [0; 32], i64::MAX, 1)),
+        Some(u32::from(E::ArithmeticOverflow))
+    );
 }
 
 #[test]
 fn vote_hash_covers_every_field() {
-    let base = Report { root: [1; 32], cumulative_total: 2, recipient_count: 3, manifest_hash: [4; 32] };
+    let base =
+        Report { root: [1; 32], cumulative_total: 2, recipient_count: 3, manifest_hash: [4; 32] };
     let variants = [
         Report { root: [5; 32], ..base },
         Report { cumulative_total: 6, ..base },

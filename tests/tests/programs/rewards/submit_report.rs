@@ -6,7 +6,9 @@ use super::prelude::*;
 /// Votes of `oracles[i]` for `args`, requiring success.
 async fn vote_all(env: &mut Env, rewards: &Rewards, who: &[usize], args: &SubmitReportArgs) {
     for &i in who {
-        env.submit_report(&rewards.oracles[i], args.clone()).await.unwrap_or_else(|e| panic!("oracle {i}: {e:?}"));
+        env.submit_report(&rewards.oracles[i], args.clone())
+            .await
+            .unwrap_or_else(|e| panic!("oracle {i}: {e:?}"));
     }
 }
 
@@ -49,9 +51,15 @@ async fn submit_report_ok_finalizes_at_threshold() {
     assert_eq!(state.report.manifest_hash, manifest(0));
     assert_eq!(state.claimable_at, state.finalized_at + CHALLENGE_SECONDS);
     let config = env.rewards_config().await;
-    assert_eq!((config.next_epoch, config.last_final_total, config.last_final_root), (1, 6_000, t.root()));
+    assert_eq!(
+        (config.next_epoch, config.last_final_total, config.last_final_root),
+        (1, 6_000, t.root())
+    );
     let pending = config.pending_root.expect("pending root");
-    assert_eq!((pending.root.epoch, pending.root.root, pending.root.cumulative_total), (0, t.root(), 6_000));
+    assert_eq!(
+        (pending.root.epoch, pending.root.root, pending.root.cumulative_total),
+        (0, t.root(), 6_000)
+    );
     assert_eq!(pending.claimable_at, now + CHALLENGE_SECONDS);
     assert_eq!(config.claimable.len, 0);
     // And the events say so
@@ -59,7 +67,10 @@ async fn submit_report_ok_finalizes_at_threshold() {
     assert_eq!((submitted[0].agreeing, submitted[0].threshold), (3, 3));
     let finalized = events_of::<EpochFinalized>(&inner);
     assert_eq!(finalized.len(), 1);
-    assert_eq!((finalized[0].epoch, finalized[0].increase, finalized[0].emission), (0, 6_000, INITIAL_EMISSION));
+    assert_eq!(
+        (finalized[0].epoch, finalized[0].increase, finalized[0].emission),
+        (0, 6_000, INITIAL_EMISSION)
+    );
 }
 
 #[tokio::test]
@@ -124,7 +135,9 @@ async fn submit_report_removed_oracle() {
     // Given oracle 4 removed from the set
     let (mut env, rewards) = setup().await;
     let kept: Vec<Pubkey> = rewards.oracles[..4].iter().map(|o| o.pubkey()).collect();
-    env.send(&[sdk::set_oracles(&rewards.authority.pubkey(), kept, 3)], &[&rewards.authority]).await.unwrap();
+    env.send(&[sdk::set_oracles(&rewards.authority.pubkey(), kept, 3)], &[&rewards.authority])
+        .await
+        .unwrap();
     env.advance_to(rewards.report_time(0)).await;
     // When it votes, Then NotAnOracle
     let args = rewards.report_args(0, 0, &tree(&[(Pubkey::new_unique(), 1)]), manifest(0));
@@ -141,7 +154,9 @@ async fn submit_report_votes_under_an_older_set_version_never_count() {
 
     // When the set changes (same keys, version 2) and a third oracle votes the same report
     let same: Vec<Pubkey> = rewards.oracles.iter().map(|o| o.pubkey()).collect();
-    env.send(&[sdk::set_oracles(&rewards.authority.pubkey(), same, 3)], &[&rewards.authority]).await.unwrap();
+    env.send(&[sdk::set_oracles(&rewards.authority.pubkey(), same, 3)], &[&rewards.authority])
+        .await
+        .unwrap();
     let ix = sdk::submit_report(&rewards.oracles[2].pubkey(), args.clone());
     let events = send_with_events::<ReportSubmitted>(&mut env, &[ix], &[&rewards.oracles[2]]).await;
 
@@ -228,7 +243,10 @@ async fn submit_report_waits_for_the_previous_challenge_period() {
     let args = rewards.report_args(1, 0, &tree(&[(who[0], 9)]), manifest(1));
 
     // When oracles report epoch 1 during epoch 0's challenge period, Then refused
-    assert_error(env.submit_report(&rewards.oracles[0], args.clone()).await, E::PreviousEpochInChallenge);
+    assert_error(
+        env.submit_report(&rewards.oracles[0], args.clone()).await,
+        E::PreviousEpochInChallenge,
+    );
 
     // When the challenge period is over, Then the vote counts and epoch 0's root became claimable
     let claimable_at = env.epoch_state(0).await.unwrap().claimable_at;

@@ -10,7 +10,8 @@ async fn transfer_authority_ok_and_cancel() {
 
     // When the authority proposes a new one
     let ix = sdk::transfer_authority(&rewards.authority.pubkey(), Some(next));
-    let events = send_with_events::<AuthorityTransferProposed>(&mut env, &[ix], &[&rewards.authority]).await;
+    let events =
+        send_with_events::<AuthorityTransferProposed>(&mut env, &[ix], &[&rewards.authority]).await;
 
     // Then it is pending (the authority is unchanged) and the event has old and new
     let config = env.rewards_config().await;
@@ -20,7 +21,8 @@ async fn transfer_authority_ok_and_cancel() {
 
     // When it cancels, Then nothing is pending
     let ix = sdk::transfer_authority(&rewards.authority.pubkey(), None);
-    let events = send_with_events::<AuthorityTransferProposed>(&mut env, &[ix], &[&rewards.authority]).await;
+    let events =
+        send_with_events::<AuthorityTransferProposed>(&mut env, &[ix], &[&rewards.authority]).await;
     assert_eq!(env.rewards_config().await.pending_authority, None);
     assert_eq!((events[0].old_pending, events[0].new_pending), (Some(next), None));
 }

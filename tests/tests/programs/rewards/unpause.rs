@@ -25,7 +25,8 @@ async fn unpause_ok() {
 #[tokio::test]
 async fn unpause_not_paused() {
     let (mut env, rewards) = setup().await;
-    let result = env.send(&[sdk::unpause(&rewards.authority.pubkey())], &[&rewards.authority]).await;
+    let result =
+        env.send(&[sdk::unpause(&rewards.authority.pubkey())], &[&rewards.authority]).await;
     assert_error(result, E::NotPaused);
 }
 

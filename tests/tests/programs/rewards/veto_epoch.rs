@@ -21,7 +21,10 @@ async fn veto_epoch_ok_reopens_and_restores() {
     assert_eq!((state.status, state.round, state.voted_mask), (EpochStatus::Voting, 1, 0));
     assert_eq!((state.veto_count, state.last_veto_reason), (1, [0xAB; 32]));
     let config = env.rewards_config().await;
-    assert_eq!((config.next_epoch, config.last_final_total, config.last_final_root), (1, 300, t0.root()));
+    assert_eq!(
+        (config.next_epoch, config.last_final_total, config.last_final_root),
+        (1, 300, t0.root())
+    );
     assert!(config.pending_root.is_none());
     let e = &events[0];
     assert_eq!((e.epoch, e.vetoed_round, e.new_round, e.restored_total), (1, 0, 1, 300));
@@ -43,7 +46,9 @@ async fn veto_epoch_ok_reopens_and_restores() {
 async fn veto_epoch_after_challenge_period() {
     let (mut env, rewards) = setup().await;
     env.finalize_claimable(&rewards, 0, &tree(&[(Pubkey::new_unique(), 1)])).await;
-    let result = env.send(&[sdk::veto_epoch(&rewards.authority.pubkey(), 0, [0; 32])], &[&rewards.authority]).await;
+    let result = env
+        .send(&[sdk::veto_epoch(&rewards.authority.pubkey(), 0, [0; 32])], &[&rewards.authority])
+        .await;
     assert_error(result, E::ChallengePeriodOver);
 }
 
@@ -53,7 +58,9 @@ async fn veto_epoch_not_final() {
     env.advance_to(rewards.report_time(0)).await;
     let args = rewards.report_args(0, 0, &tree(&[(Pubkey::new_unique(), 1)]), manifest(0));
     env.submit_report(&rewards.oracles[0], args).await.unwrap();
-    let result = env.send(&[sdk::veto_epoch(&rewards.authority.pubkey(), 0, [0; 32])], &[&rewards.authority]).await;
+    let result = env
+        .send(&[sdk::veto_epoch(&rewards.authority.pubkey(), 0, [0; 32])], &[&rewards.authority])
+        .await;
     assert_error(result, E::EpochNotFinal);
 }
 
@@ -64,7 +71,9 @@ async fn veto_epoch_older_final_epoch() {
     let t = tree(&[(Pubkey::new_unique(), 1)]);
     env.finalize_claimable(&rewards, 0, &t).await;
     env.finalize_epoch(&rewards, 1, &t).await;
-    let result = env.send(&[sdk::veto_epoch(&rewards.authority.pubkey(), 0, [0; 32])], &[&rewards.authority]).await;
+    let result = env
+        .send(&[sdk::veto_epoch(&rewards.authority.pubkey(), 0, [0; 32])], &[&rewards.authority])
+        .await;
     assert_error(result, E::ChallengePeriodOver);
 }
 
