@@ -165,7 +165,8 @@ pub fn instruction_data(
     signature: &[u8; SIGNATURE_LEN],
     message: &[u8],
 ) -> Result<Vec<u8>, Ed25519Error> {
-    let message_data_size = u16::try_from(message.len()).map_err(|_| Ed25519Error::MessageTooLong)?;
+    let message_data_size =
+        u16::try_from(message.len()).map_err(|_| Ed25519Error::MessageTooLong)?;
     // Offsets are small constants (16, 48, 112); the conversions cannot fail.
     let as_u16 = |v: usize| u16::try_from(v).map_err(|_| Ed25519Error::MessageTooLong);
     let offsets = SignatureOffsets {
@@ -232,7 +233,8 @@ pub mod signing {
         message: &[u8],
         signature: &[u8; SIGNATURE_LEN],
     ) -> Result<(), VerifyError> {
-        let key = VerifyingKey::from_bytes(public_key).map_err(|_| VerifyError::InvalidPublicKey)?;
+        let key =
+            VerifyingKey::from_bytes(public_key).map_err(|_| VerifyError::InvalidPublicKey)?;
         key.verify_strict(message, &Signature::from_bytes(signature))
             .map_err(|_| VerifyError::InvalidSignature)
     }

@@ -292,7 +292,10 @@ mod tests {
         preimage.extend_from_slice(&[1; 32]);
         preimage.extend_from_slice(&a.encode());
         preimage.extend_from_slice(&b.encode());
-        assert_eq!(evidence_hash(&[1; 32], &b, &a), solana_sha256_hasher::hash(&preimage).to_bytes());
+        assert_eq!(
+            evidence_hash(&[1; 32], &b, &a),
+            solana_sha256_hasher::hash(&preimage).to_bytes()
+        );
     }
 
     #[test]

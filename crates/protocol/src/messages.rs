@@ -213,7 +213,12 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn header(bytes: &'a [u8], len: usize, tag: [u8; 8], version: u8) -> Result<Self, MessageError> {
+    fn header(
+        bytes: &'a [u8],
+        len: usize,
+        tag: [u8; 8],
+        version: u8,
+    ) -> Result<Self, MessageError> {
         if bytes.len() != len {
             return Err(MessageError::WrongLength);
         }
@@ -347,10 +352,7 @@ mod tests {
     fn decode_rejects_other_kind_of_message() {
         // A receipt is never mistaken for a reading, even when cut to a reading's length.
         let w = receipt().encode();
-        assert_eq!(
-            EnergyReading::decode(&w[..EnergyReading::LEN]),
-            Err(MessageError::WrongTag)
-        );
+        assert_eq!(EnergyReading::decode(&w[..EnergyReading::LEN]), Err(MessageError::WrongTag));
     }
 
     #[test]
