@@ -62,7 +62,7 @@ pub mod node_staking {
 
     #[access_control(ctx.accounts.validate(&args))]
     pub fn register_node<'info>(
-        ctx: Context<'_, '_, '_, 'info, RegisterNode<'info>>,
+        ctx: Context<'info, RegisterNode<'info>>,
         args: RegisterNodeArgs,
     ) -> Result<()> {
         instructions::register_node::handler(ctx, args)
@@ -75,14 +75,14 @@ pub mod node_staking {
 
     #[access_control(ctx.accounts.validate())]
     pub fn rotate_device_key<'info>(
-        ctx: Context<'_, '_, '_, 'info, RotateDeviceKey<'info>>,
+        ctx: Context<'info, RotateDeviceKey<'info>>,
     ) -> Result<()> {
         instructions::rotate_device_key::handler(ctx)
     }
 
     #[access_control(ctx.accounts.validate(&args))]
     pub fn stake<'info>(
-        ctx: Context<'_, '_, '_, 'info, Stake<'info>>,
+        ctx: Context<'info, Stake<'info>>,
         args: StakeArgs,
     ) -> Result<()> {
         instructions::stake::handler(ctx, args)
@@ -92,7 +92,7 @@ pub mod node_staking {
         instructions::request_unstake::handler(ctx, args)
     }
 
-    pub fn withdraw<'info>(ctx: Context<'_, '_, '_, 'info, Withdraw<'info>>) -> Result<()> {
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>) -> Result<()> {
         instructions::withdraw::handler(ctx)
     }
 
@@ -102,7 +102,7 @@ pub mod node_staking {
     }
 
     pub fn slash<'info>(
-        ctx: Context<'_, '_, '_, 'info, Slash<'info>>,
+        ctx: Context<'info, Slash<'info>>,
         args: SlashArgs,
     ) -> Result<()> {
         instructions::slash::handler(ctx, args)

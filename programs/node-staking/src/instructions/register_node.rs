@@ -112,7 +112,7 @@ impl RegisterNode<'_> {
 }
 
 pub fn handler<'info>(
-    ctx: Context<'_, '_, '_, 'info, RegisterNode<'info>>,
+    mut ctx: Context<'info, RegisterNode<'info>>,
     args: RegisterNodeArgs,
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;

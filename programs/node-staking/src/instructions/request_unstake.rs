@@ -35,12 +35,8 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
     let config = &mut ctx.accounts.config;
     let node = &mut ctx.accounts.node;
     node.apply_matured_capacity(now);
-    node.request_unstake(
-        args.amount,
-        config.min_stake_for(node.kind),
-        now,
-        config.unbonding_seconds,
-    )?;
+    let min_stake = config.min_stake_for(node.kind);
+    node.request_unstake(args.amount, min_stake, now, config.unbonding_seconds)?;
     config.sub_totals(args.amount, 0)?;
     config.add_totals(0, args.amount)?;
     let event = UnstakeRequested {

@@ -54,7 +54,7 @@ impl RotateDeviceKey<'_> {
     }
 }
 
-pub fn handler<'info>(ctx: Context<'_, '_, '_, 'info, RotateDeviceKey<'info>>) -> Result<()> {
+pub fn handler<'info>(mut ctx: Context<'info, RotateDeviceKey<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut ctx.accounts;
     let config_key = accounts.config.key();

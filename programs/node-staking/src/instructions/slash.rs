@@ -47,7 +47,7 @@ pub struct Slash<'info> {
 }
 
 pub fn handler<'info>(
-    ctx: Context<'_, '_, '_, 'info, Slash<'info>>,
+    mut ctx: Context<'info, Slash<'info>>,
     args: SlashArgs,
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;

@@ -57,7 +57,7 @@ impl Stake<'_> {
 }
 
 pub fn handler<'info>(
-    ctx: Context<'_, '_, '_, 'info, Stake<'info>>,
+    mut ctx: Context<'info, Stake<'info>>,
     args: StakeArgs,
 ) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;

@@ -241,7 +241,8 @@ mod tests {
 
     #[test]
     fn each_bound_is_enforced() {
-        let cases: [(fn(&mut Params), NodeStakingError); 7] = [
+        type Case = (fn(&mut Params), NodeStakingError);
+        let cases: [Case; 7] = [
             (|p| p.min_stake[1] = 0, NodeStakingError::InvalidMinStake),
             (|p| p.unbonding_seconds = UNBONDING_LOWER_BOUND_SECONDS, NodeStakingError::InvalidUnbondingPeriod),
             (|p| p.unbonding_seconds = MAX_UNBONDING_SECONDS + 1, NodeStakingError::InvalidUnbondingPeriod),
