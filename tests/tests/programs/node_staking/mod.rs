@@ -26,9 +26,7 @@ mod prelude {
     pub use anchor_lang::{AnchorDeserialize, Discriminator};
     pub use gridmint_sdk::node_staking as sdk;
     pub use gridmint_sdk::node_staking::events::*;
-    pub use gridmint_sdk::node_staking::{
-        Capacity, Config, Node, NodeKind, PendingCapacity, SetParamsArgs, UpdateNodeArgs,
-    };
+    pub use gridmint_sdk::node_staking::{Capacity, NodeKind, SetParamsArgs, UpdateNodeArgs};
     pub use gridmint_test_support::node_staking::*;
     pub use gridmint_test_support::{assert_error, custom_error, Env, MintExtension};
     pub use node_staking::errors::NodeStakingError as E;
@@ -36,6 +34,15 @@ mod prelude {
     pub use solana_signer::Signer;
 
     pub type Ix = anchor_lang::solana_program::instruction::Instruction;
+    pub use anchor_lang::solana_program::instruction::error::InstructionError;
+
+    /// Asserts that the first instruction failed with exactly `expected` (a non-custom
+    /// error, e.g. one returned by the token program before our constraints run).
+    #[track_caller]
+    pub fn assert_instruction_error<E: std::fmt::Debug>(result: Result<(), E>, expected: InstructionError) {
+        let got = format!("{result:?}");
+        assert_eq!(got, format!("Err(InstructionError(0, {expected:?}))"));
+    }
 
     /// Simulates `ix` (to read its events from the inner instructions), then sends it and
     /// requires success. Returns the events of type `T`.

@@ -66,8 +66,9 @@ async fn transfer_authority_by_other_key_fails() {
     let ix = sdk::transfer_authority(&intruder.pubkey(), Some(intruder.pubkey()));
     let result = env.send(&[ix], &[&intruder]).await;
 
-    // Then it is refused
+    // Then it is refused and nothing is pending
     assert_error(result, E::NotAuthority);
+    assert_eq!(s.config_state(&mut env).await.pending_authority, None);
 }
 
 #[tokio::test]
