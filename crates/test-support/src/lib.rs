@@ -9,6 +9,7 @@
 
 mod entry;
 mod env;
+pub mod fraud;
 mod mint;
 pub mod node_staking;
 pub mod rewards;

@@ -91,4 +91,38 @@ pub enum NodeStakingError {
     VaultInvariantViolated,
     #[msg("Nothing to change")]
     NothingToUpdate,
+    #[msg("No Ed25519 instruction at the given index of this transaction")]
+    Ed25519InstructionMissing,
+    #[msg("The instruction at the given index is not an Ed25519 precompile instruction")]
+    NotEd25519Instruction,
+    #[msg("The Ed25519 instruction must carry exactly one signature")]
+    Ed25519NotOneSignature,
+    #[msg("Every Ed25519 offset must point at the Ed25519 instruction itself")]
+    Ed25519OffsetsNotSelf,
+    #[msg("The Ed25519 instruction data is malformed")]
+    Ed25519InstructionMalformed,
+    #[msg("The signed message is not a valid energy reading")]
+    MalformedReading,
+    #[msg("The two readings are signed by different keys")]
+    SignersDiffer,
+    #[msg("The readings are not signed by the given device binding's key")]
+    DeviceKeyMismatch,
+    #[msg("The device key is not bound to this node")]
+    DeviceNotBoundToNode,
+    #[msg("A reading belongs to another deployment")]
+    WrongDeployment,
+    #[msg("A reading names another node id")]
+    NodeIdMismatch,
+    #[msg("A reading is timestamped outside the time its key was bound to the node")]
+    ReadingOutsideBinding,
+    #[msg("The two readings are identical")]
+    IdenticalReadings,
+    #[msg("The readings are not in canonical order (by sequence, then bytes)")]
+    ReadingsOutOfOrder,
+    #[msg("The readings are consistent: no fraud proven")]
+    NoFraudProven,
+    #[msg("The evidence account is not the PDA of this evidence")]
+    EvidenceAccountMismatch,
+    #[msg("This evidence has already been used")]
+    EvidenceAlreadyUsed,
 }

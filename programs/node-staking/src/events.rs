@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::{Capacity, NodeKind, Params, PendingCapacity};
+use crate::state::{Capacity, FraudKind, NodeKind, Params, PendingCapacity};
 
 #[event]
 pub struct ConfigInitialized {
@@ -131,4 +131,26 @@ pub struct NodeUnjailed {
     pub node: Pubkey,
     pub node_id: u64,
     pub authority: Pubkey,
+}
+
+/// A fraud proof succeeded (`report_fraud`): the node was slashed and jailed.
+#[event]
+pub struct FraudProven {
+    pub node: Pubkey,
+    pub node_id: u64,
+    pub kind: FraudKind,
+    pub device_key: Pubkey,
+    /// The evidence record's address and hash.
+    pub evidence: Pubkey,
+    pub evidence_hash: [u8; 32],
+    pub sequence_a: u64,
+    pub sequence_b: u64,
+    pub reporter: Pubkey,
+    /// `bounty + to_treasury`, taken `from_active` then `from_pending`.
+    pub slashed: u64,
+    pub bounty: u64,
+    pub to_treasury: u64,
+    pub from_active: u64,
+    pub from_pending: u64,
+    pub jailed_at: i64,
 }

@@ -10,6 +10,7 @@ use anchor_lang::prelude::*;
 pub mod constants;
 pub mod errors;
 pub mod events;
+pub mod fraud;
 pub mod instructions;
 pub mod mint_policy;
 pub mod state;
@@ -17,7 +18,7 @@ pub mod utils;
 
 use instructions::{
     accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*,
-    request_unstake::*, rotate_device_key::*, set_params::*, slash::*, stake::*,
+    report_fraud::*, request_unstake::*, rotate_device_key::*, set_params::*, slash::*, stake::*,
     transfer_authority::*, unjail::*, unpause::*, update_node::*, withdraw::*,
 };
 
@@ -111,5 +112,12 @@ pub mod node_staking {
     #[access_control(ctx.accounts.validate())]
     pub fn unjail(ctx: Context<Unjail>) -> Result<()> {
         instructions::unjail::handler(ctx)
+    }
+
+    pub fn report_fraud<'info>(
+        ctx: Context<'info, ReportFraud<'info>>,
+        args: ReportFraudArgs,
+    ) -> Result<()> {
+        instructions::report_fraud::handler(ctx, args)
     }
 }

@@ -8,6 +8,7 @@ pub mod close_node;
 pub mod initialize;
 pub mod pause;
 pub mod register_node;
+pub mod report_fraud;
 pub mod request_unstake;
 pub mod rotate_device_key;
 pub mod set_params;

@@ -3,6 +3,7 @@
 pub mod capacity;
 pub mod config;
 pub mod device_binding;
+pub mod evidence;
 pub mod node;
 pub mod seeds;
 pub mod slashing;
@@ -10,5 +11,6 @@ pub mod slashing;
 pub use capacity::*;
 pub use config::*;
 pub use device_binding::*;
+pub use evidence::*;
 pub use node::*;
 pub use slashing::*;

@@ -9,3 +9,5 @@ pub const VAULT: &[u8] = b"vault";
 pub const NODE: &[u8] = b"node";
 /// The (never closed) binding of one device key: `[DEVICE, config, device_key]`.
 pub const DEVICE: &[u8] = b"device";
+/// The (never closed) record of used fraud evidence: `[EVIDENCE, config, evidence_hash]`.
+pub const EVIDENCE: &[u8] = b"evidence";
