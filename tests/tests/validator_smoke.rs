@@ -8,7 +8,9 @@ use anchor_lang::Discriminator;
 use gridmint_localnet::{Localnet, LocalnetOptions};
 use gridmint_sdk::{
     events::decode_event,
-    node_staking::{self as staking, Capacity, InitializeArgs, NodeKind, RegisterNodeArgs, StakeTokens},
+    node_staking::{
+        self as staking, Capacity, InitializeArgs, NodeKind, RegisterNodeArgs, StakeTokens,
+    },
 };
 use gridmint_test_support::deploy_admin;
 use solana_account_decoder_client_types::UiAccountEncoding;
@@ -29,7 +31,12 @@ use spl_token_2022_interface::instruction as token_ix;
 
 const DAY: i64 = 86_400;
 
-async fn send(rpc: &RpcClient, payer: &Keypair, ixs: &[Instruction], signers: &[&Keypair]) -> String {
+async fn send(
+    rpc: &RpcClient,
+    payer: &Keypair,
+    ixs: &[Instruction],
+    signers: &[&Keypair],
+) -> String {
     let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
     let mut all = vec![payer];
     all.extend_from_slice(signers);
@@ -45,20 +52,25 @@ async fn inner_instruction_data(rpc: &RpcClient, signature: &str) -> Vec<Vec<u8>
         commitment: Some(CommitmentConfig::confirmed()),
         max_supported_transaction_version: Some(0),
     };
-    // getTransaction may briefly return null right after confirmation.
-    for _ in 0..50 {
-        if let Ok(tx) = rpc.get_transaction_with_config(&signature, config).await {
+    // The in-process validator may answer null until the slot is rooted (~32 slots).
+    let mut last_error = None;
+    for _ in 0..300 {
+        let result = rpc.get_transaction_with_config(&signature, config).await;
+        if let Ok(tx) = result {
             let json = serde_json::to_value(&tx).expect("transaction to json");
             let inner = json["meta"]["innerInstructions"].as_array().cloned().unwrap_or_default();
             return inner
                 .iter()
                 .flat_map(|set| set["instructions"].as_array().cloned().unwrap_or_default())
-                .filter_map(|ix| ix["data"].as_str().map(|d| bs58::decode(d).into_vec().expect("base58")))
+                .filter_map(|ix| {
+                    ix["data"].as_str().map(|d| bs58::decode(d).into_vec().expect("base58"))
+                })
                 .collect();
         }
+        last_error = result.err();
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("transaction {signature} never became available");
+    panic!("transaction {signature} never became available: {last_error:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -78,8 +90,16 @@ async fn register_and_stake_over_json_rpc() {
         &rpc,
         faucet,
         &[
-            solana_system_interface::instruction::transfer(&faucet.pubkey(), &admin.pubkey(), 10_000_000_000),
-            solana_system_interface::instruction::transfer(&faucet.pubkey(), &operator.pubkey(), 10_000_000_000),
+            solana_system_interface::instruction::transfer(
+                &faucet.pubkey(),
+                &admin.pubkey(),
+                10_000_000_000,
+            ),
+            solana_system_interface::instruction::transfer(
+                &faucet.pubkey(),
+                &operator.pubkey(),
+                10_000_000_000,
+            ),
             solana_system_interface::instruction::create_account(
                 &faucet.pubkey(),
                 &mint.pubkey(),
@@ -87,9 +107,20 @@ async fn register_and_stake_over_json_rpc() {
                 82,
                 &token_program,
             ),
-            token_ix::initialize_mint2(&token_program, &mint.pubkey(), &faucet.pubkey(), None, 6).expect("mint"),
-            create_associated_token_account_idempotent(&faucet.pubkey(), &operator.pubkey(), &mint.pubkey(), &token_program),
-            create_associated_token_account_idempotent(&faucet.pubkey(), &faucet.pubkey(), &mint.pubkey(), &token_program),
+            token_ix::initialize_mint2(&token_program, &mint.pubkey(), &faucet.pubkey(), None, 6)
+                .expect("mint"),
+            create_associated_token_account_idempotent(
+                &faucet.pubkey(),
+                &operator.pubkey(),
+                &mint.pubkey(),
+                &token_program,
+            ),
+            create_associated_token_account_idempotent(
+                &faucet.pubkey(),
+                &faucet.pubkey(),
+                &mint.pubkey(),
+                &token_program,
+            ),
         ],
         &[&mint],
     )
@@ -99,8 +130,15 @@ async fn register_and_stake_over_json_rpc() {
     send(
         &rpc,
         faucet,
-        &[token_ix::mint_to(&token_program, &mint.pubkey(), &operator_token, &faucet.pubkey(), &[], 5_000_000)
-            .expect("mint_to")],
+        &[token_ix::mint_to(
+            &token_program,
+            &mint.pubkey(),
+            &operator_token,
+            &faucet.pubkey(),
+            &[],
+            5_000_000,
+        )
+        .expect("mint_to")],
         &[],
     )
     .await;
@@ -126,7 +164,7 @@ async fn register_and_stake_over_json_rpc() {
     let register = staking::register_node(
         &operator.pubkey(),
         &device.pubkey(),
-        0,
+        1, // node ids start at 1
         &tokens,
         RegisterNodeArgs {
             kind: NodeKind::Energy,
@@ -138,12 +176,15 @@ async fn register_and_stake_over_json_rpc() {
         },
     );
     send(&rpc, &operator, &[register], &[&device]).await;
-    let stake_sig = send(&rpc, &operator, &[staking::stake(&operator.pubkey(), 0, &tokens, 250_000)], &[]).await;
+    let stake_sig =
+        send(&rpc, &operator, &[staking::stake(&operator.pubkey(), 1, &tokens, 250_000)], &[])
+            .await;
 
     // Then: the node's stake is on chain, in the vault, and announced by an event.
     let (config, _) = staking::config_pda();
-    let (node_address, _) = staking::node_pda(&config, 0);
-    let node = staking::decode_node(&rpc.get_account_data(&node_address).await.expect("node")).expect("decodes");
+    let (node_address, _) = staking::node_pda(&config, 1);
+    let node = staking::decode_node(&rpc.get_account_data(&node_address).await.expect("node"))
+        .expect("decodes");
     assert_eq!(node.operator, operator.pubkey());
     assert_eq!(node.device_key, device.pubkey());
     assert_eq!(node.active_stake, 1_250_000);

@@ -16,7 +16,8 @@ fn node_staking_entry<'a, 'b, 'c, 'd>(
     data: &'d [u8],
 ) -> ProgramResult {
     // SAFETY: lifetimes only; the runtime keeps all three alive for the whole call.
-    let accounts: &'c [AccountInfo<'c>] = unsafe { std::mem::transmute(accounts) };
+    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+        unsafe { std::mem::transmute((program_id, accounts, data)) };
     node_staking::entry(program_id, accounts, data)
 }
 
@@ -26,7 +27,8 @@ fn rewards_entry<'a, 'b, 'c, 'd>(
     data: &'d [u8],
 ) -> ProgramResult {
     // SAFETY: lifetimes only; the runtime keeps all three alive for the whole call.
-    let accounts: &'c [AccountInfo<'c>] = unsafe { std::mem::transmute(accounts) };
+    let (program_id, accounts, data): (&'c Pubkey, &'c [AccountInfo<'c>], &'c [u8]) =
+        unsafe { std::mem::transmute((program_id, accounts, data)) };
     rewards::entry(program_id, accounts, data)
 }
 
@@ -47,6 +49,10 @@ pub fn native_programs() -> [NativeProgram; 2] {
             id: node_staking::ID,
             entry: staking.expect("processor! yields Some"),
         },
-        NativeProgram { name: "rewards", id: rewards::ID, entry: rewards.expect("processor! yields Some") },
+        NativeProgram {
+            name: "rewards",
+            id: rewards::ID,
+            entry: rewards.expect("processor! yields Some"),
+        },
     ]
 }
