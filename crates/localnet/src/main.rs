@@ -33,7 +33,8 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     eprintln!("starting localnet (about 15 s)...");
     let localnet =
-        Localnet::start(LocalnetOptions { rpc_port: args.rpc_port, ledger_path: args.ledger }).await?;
+        Localnet::start(LocalnetOptions { rpc_port: args.rpc_port, ledger_path: args.ledger })
+            .await?;
 
     if let Some(dir) = args.faucet_out.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;

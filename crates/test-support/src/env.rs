@@ -156,7 +156,8 @@ impl Env {
 
     /// Gives `to` lamports from the payer.
     pub async fn fund(&mut self, to: &Pubkey, lamports: u64) {
-        let ix = solana_system_interface::instruction::transfer(&self.ctx.payer.pubkey(), to, lamports);
+        let ix =
+            solana_system_interface::instruction::transfer(&self.ctx.payer.pubkey(), to, lamports);
         self.send(&[ix], &[]).await.expect("fund");
     }
 
@@ -194,7 +195,8 @@ pub fn custom_error(result: &Result<(), TransactionError>) -> Option<u32> {
 pub fn assert_error(result: Result<(), TransactionError>, code: impl Into<u32>) {
     let code = code.into();
     match &result {
-        Err(TransactionError::InstructionError(_, InstructionError::Custom(got))) if *got == code => {}
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(got)))
+            if *got == code => {}
         other => panic!("expected custom error {code} ({code:#x}), got {other:?}"),
     }
 }

@@ -50,7 +50,8 @@ mod tests {
         let staking =
             keypair_from_json(include_str!("../../../keys/localnet/node_staking-keypair.json"));
         assert_eq!(staking.pubkey(), ::node_staking::ID);
-        let rewards = keypair_from_json(include_str!("../../../keys/localnet/rewards-keypair.json"));
+        let rewards =
+            keypair_from_json(include_str!("../../../keys/localnet/rewards-keypair.json"));
         assert_eq!(rewards.pubkey(), ::rewards::ID);
     }
 }

@@ -59,16 +59,23 @@ impl MintExtension {
         }
     }
 
-    fn init_instruction(self, token_program: &Pubkey, mint: &Pubkey, authority: &Pubkey) -> Instruction {
+    fn init_instruction(
+        self,
+        token_program: &Pubkey,
+        mint: &Pubkey,
+        authority: &Pubkey,
+    ) -> Instruction {
         let ix = match self {
-            MintExtension::TransferFee => transfer_fee::instruction::initialize_transfer_fee_config(
-                token_program,
-                mint,
-                Some(authority),
-                Some(authority),
-                100,
-                u64::MAX,
-            ),
+            MintExtension::TransferFee => {
+                transfer_fee::instruction::initialize_transfer_fee_config(
+                    token_program,
+                    mint,
+                    Some(authority),
+                    Some(authority),
+                    100,
+                    u64::MAX,
+                )
+            }
             MintExtension::TransferHook => transfer_hook::instruction::initialize(
                 token_program,
                 mint,
@@ -78,19 +85,28 @@ impl MintExtension {
             MintExtension::PermanentDelegate => {
                 token_ix::initialize_permanent_delegate(token_program, mint, authority)
             }
-            MintExtension::Pausable => pausable::instruction::initialize(token_program, mint, authority),
-            MintExtension::NonTransferable => token_ix::initialize_non_transferable_mint(token_program, mint),
-            MintExtension::DefaultFrozen => default_account_state::instruction::initialize_default_account_state(
-                token_program,
-                mint,
-                &AccountState::Frozen,
-            ),
+            MintExtension::Pausable => {
+                pausable::instruction::initialize(token_program, mint, authority)
+            }
+            MintExtension::NonTransferable => {
+                token_ix::initialize_non_transferable_mint(token_program, mint)
+            }
+            MintExtension::DefaultFrozen => {
+                default_account_state::instruction::initialize_default_account_state(
+                    token_program,
+                    mint,
+                    &AccountState::Frozen,
+                )
+            }
             MintExtension::MintCloseAuthority => {
                 token_ix::initialize_mint_close_authority(token_program, mint, Some(authority))
             }
-            MintExtension::MetadataPointer => {
-                metadata_pointer::instruction::initialize(token_program, mint, Some(*authority), Some(*mint))
-            }
+            MintExtension::MetadataPointer => metadata_pointer::instruction::initialize(
+                token_program,
+                mint,
+                Some(*authority),
+                Some(*mint),
+            ),
         };
         ix.expect("extension instruction builds")
     }
@@ -135,29 +151,47 @@ impl Env {
             ixs.push(extension.init_instruction(token_program, &mint.pubkey(), authority));
         }
         ixs.push(
-            token_ix::initialize_mint2(token_program, &mint.pubkey(), authority, Some(authority), decimals)
-                .expect("initialize_mint2"),
+            token_ix::initialize_mint2(
+                token_program,
+                &mint.pubkey(),
+                authority,
+                Some(authority),
+                decimals,
+            )
+            .expect("initialize_mint2"),
         );
         self.send(&ixs, &[mint]).await.expect("create mint");
     }
 
     /// The associated token account of `owner` for `mint`, created if missing.
-    pub async fn create_ata(&mut self, mint: &Pubkey, owner: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    pub async fn create_ata(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Pubkey {
         let payer = self.payer();
-        let ix = create_associated_token_account_idempotent(&payer.pubkey(), owner, mint, token_program);
+        let ix =
+            create_associated_token_account_idempotent(&payer.pubkey(), owner, mint, token_program);
         self.send(&[ix], &[]).await.expect("create associated token account");
         get_associated_token_address_with_program_id(owner, mint, token_program)
     }
 
     /// A token account at a fresh (non-associated) address, for tests that need a second one.
-    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    pub async fn create_token_account(
+        &mut self,
+        mint: &Pubkey,
+        owner: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Pubkey {
         let account = Keypair::new();
         let mint_data = self.account(mint).await.expect("mint exists").data;
         let mint_state = StateWithExtensions::<Mint>::unpack(&mint_data).expect("mint decodes");
         let account_types = ExtensionType::get_required_init_account_extensions(
             &mint_state.get_extension_types().expect("mint extensions"),
         );
-        let space = ExtensionType::try_calculate_account_len::<TokenAccount>(&account_types).expect("size");
+        let space =
+            ExtensionType::try_calculate_account_len::<TokenAccount>(&account_types).expect("size");
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         let payer = self.payer();
         let ixs = [
@@ -168,7 +202,8 @@ impl Env {
                 space as u64,
                 token_program,
             ),
-            token_ix::initialize_account3(token_program, &account.pubkey(), mint, owner).expect("init account"),
+            token_ix::initialize_account3(token_program, &account.pubkey(), mint, owner)
+                .expect("init account"),
         ];
         self.send(&ixs, &[&account]).await.expect("create token account");
         account.pubkey()
@@ -182,15 +217,21 @@ impl Env {
         destination: &Pubkey,
         amount: u64,
     ) {
-        let ix = token_ix::mint_to(token_program, mint, destination, &authority.pubkey(), &[], amount)
-            .expect("mint_to");
+        let ix =
+            token_ix::mint_to(token_program, mint, destination, &authority.pubkey(), &[], amount)
+                .expect("mint_to");
         self.send(&[ix], &[authority]).await.expect("mint to");
     }
 
     /// The token balance of a token account (SPL Token or Token-2022); 0 if it does not exist.
     pub async fn token_balance(&mut self, account: &Pubkey) -> u64 {
         match self.account(account).await {
-            Some(acc) => StateWithExtensions::<TokenAccount>::unpack(&acc.data).expect("token account").base.amount,
+            Some(acc) => {
+                StateWithExtensions::<TokenAccount>::unpack(&acc.data)
+                    .expect("token account")
+                    .base
+                    .amount
+            }
             None => 0,
         }
     }
