@@ -108,7 +108,11 @@ mod prelude {
         pub async fn assert_untouched(&mut self, x: &SignedReading, y: &SignedReading) {
             let node = self.node_state().await;
             assert_eq!((node.active_stake, node.pending_stake, node.jailed), (STAKE, 0, false));
-            assert_eq!(self.balances().await, (0, 0, STAKE));
+            let (reporter, treasury, vault) = self.balances().await;
+            assert_eq!((reporter, treasury), (0, 0));
+            let config = self.config_state().await;
+            assert_eq!(config.total_slashed, 0);
+            assert_eq!(vault, config.total_active + config.total_pending);
             let evidence = evidence_address(&self.s, x, y);
             assert!(self.env.account(&evidence).await.is_none(), "no evidence recorded");
         }
