@@ -26,7 +26,7 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct LocalnetOptions {
     /// JSON-RPC port; `None` picks a free one.
     pub rpc_port: Option<u16>,
-    /// Ledger directory; `None` uses a temporary directory removed on exit.
+    /// Ledger directory; `None` uses a temporary directory removed when the localnet drops.
     pub ledger_path: Option<PathBuf>,
 }
 
@@ -35,6 +35,8 @@ pub struct Localnet {
     pub validator: TestValidator,
     /// The genesis mint keypair, funded with plenty of SOL: use it to fund test wallets.
     pub faucet: Keypair,
+    // Dropped after the validator (field order), so the ledger outlives it.
+    _temp_ledger: Option<tempfile::TempDir>,
 }
 
 impl Localnet {
@@ -50,9 +52,18 @@ impl Localnet {
         if let Some(port) = options.rpc_port {
             genesis.rpc_port(port);
         }
-        if let Some(path) = &options.ledger_path {
-            genesis.ledger_path(path);
-        }
+        // Without a path the validator would put its ledger next to its own source file.
+        let temp_ledger = match &options.ledger_path {
+            Some(path) => {
+                genesis.ledger_path(path);
+                None
+            }
+            None => {
+                let dir = tempfile::Builder::new().prefix("gridmint-ledger-").tempdir()?;
+                genesis.ledger_path(dir.path());
+                Some(dir)
+            }
+        };
         for program in &programs {
             // Present from genesis, so no frozen bank ever has to create the account.
             genesis.add_account(
@@ -96,7 +107,7 @@ impl Localnet {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Ok(Self { validator, faucet })
+        Ok(Self { validator, faucet, _temp_ledger: temp_ledger })
     }
 
     pub fn rpc_url(&self) -> String {

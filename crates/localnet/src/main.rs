@@ -27,7 +27,12 @@ async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,gridmint=info".into()),
+                // The validator logs benign start-up errors (tower, nofile limit): hide them.
+                .unwrap_or_else(|_| {
+                    "warn,solana_core=off,solana_metrics=off,solana_ledger=error,agave_fs=error,agave_votor=error,\
+                     agave_votor_messages=error,tarpc=error,gridmint=info"
+                        .into()
+                }),
         )
         .init();
     let args = Args::parse();
