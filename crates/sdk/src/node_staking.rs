@@ -57,7 +57,10 @@ pub fn node_pda(config: &Pubkey, node_id: u64) -> (Pubkey, u8) {
 
 /// The binding of a device key `[DEVICE, config, device_key]`.
 pub fn device_binding_pda(config: &Pubkey, device_key: &Pubkey) -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[seeds::DEVICE, config.as_ref(), device_key.as_ref()], &PROGRAM_ID)
+    Pubkey::find_program_address(
+        &[seeds::DEVICE, config.as_ref(), device_key.as_ref()],
+        &PROGRAM_ID,
+    )
 }
 
 /// Anchor's event-CPI authority of this program.
@@ -118,9 +121,7 @@ pub fn transfer_authority(authority: &Pubkey, new_authority: Option<Pubkey>) -> 
             event_authority: event_authority(),
             program: PROGRAM_ID,
         },
-        instruction::TransferAuthority {
-            args: TransferAuthorityArgs { new_authority },
-        },
+        instruction::TransferAuthority { args: TransferAuthorityArgs { new_authority } },
     )
 }
 
@@ -286,9 +287,7 @@ pub fn request_unstake(operator: &Pubkey, node_id: u64, amount: u64) -> Instruct
             event_authority: event_authority(),
             program: PROGRAM_ID,
         },
-        instruction::RequestUnstake {
-            args: RequestUnstakeArgs { amount },
-        },
+        instruction::RequestUnstake { args: RequestUnstakeArgs { amount } },
     )
 }
 

@@ -2,12 +2,12 @@
 //! authorities; funded operators; registered nodes.
 
 use anchor_lang::prelude::Pubkey;
-use anchor_lang::{Discriminator, AnchorDeserialize};
+use anchor_lang::{AnchorDeserialize, Discriminator};
 use gridmint_protocol::limits::UNBONDING_LOWER_BOUND_SECONDS;
 use gridmint_sdk::node_staking as sdk;
 use gridmint_sdk::node_staking::{
-    Capacity, Config, DeviceBinding, InitializeArgs, Node, NodeKind, RegisterNodeArgs,
-    SlashTokens, StakeTokens,
+    Capacity, Config, DeviceBinding, InitializeArgs, Node, NodeKind, RegisterNodeArgs, SlashTokens,
+    StakeTokens,
 };
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
@@ -194,8 +194,14 @@ impl Staking {
         let keypair = env.funded_keypair(LAMPORTS).await;
         let token = env.create_ata(&self.stake_mint, &keypair.pubkey(), &self.token_program).await;
         if balance > 0 {
-            env.mint_to(&self.stake_mint, &self.token_program, &self.mint_authority, &token, balance)
-                .await;
+            env.mint_to(
+                &self.stake_mint,
+                &self.token_program,
+                &self.mint_authority,
+                &token,
+                balance,
+            )
+            .await;
         }
         Operator { keypair, token }
     }

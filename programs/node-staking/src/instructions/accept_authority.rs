@@ -17,11 +17,7 @@ pub struct AcceptAuthority<'info> {
 impl AcceptAuthority<'_> {
     pub fn validate(&self) -> Result<()> {
         let pending = self.config.pending_authority.ok_or(NodeStakingError::NoPendingAuthority)?;
-        require_keys_eq!(
-            pending,
-            self.new_authority.key(),
-            NodeStakingError::NotPendingAuthority
-        );
+        require_keys_eq!(pending, self.new_authority.key(), NodeStakingError::NotPendingAuthority);
         Ok(())
     }
 }

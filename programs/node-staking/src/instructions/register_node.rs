@@ -8,8 +8,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::NodeStakingError;
 use crate::events::NodeRegistered;
 use crate::state::{
-    seeds, Capacity, Config, DeviceBinding, Node, NodeKind, MAX_METADATA_URI_LEN,
-    MAX_REGION_CODE,
+    seeds, Capacity, Config, DeviceBinding, Node, NodeKind, MAX_METADATA_URI_LEN, MAX_REGION_CODE,
 };
 use crate::utils::pda_account::{create_pda_account, write_account};
 use crate::utils::token::{reload_and_check_vault, transfer_to_vault};
@@ -83,11 +82,7 @@ pub fn validate_node_fields(
     require!(region <= MAX_REGION_CODE, NodeStakingError::InvalidRegion);
     require!(metadata_uri.len() <= MAX_METADATA_URI_LEN, NodeStakingError::MetadataUriTooLong);
     if let Some(recipient) = reward_recipient {
-        require_keys_neq!(
-            recipient,
-            Pubkey::default(),
-            NodeStakingError::InvalidRewardRecipient
-        );
+        require_keys_neq!(recipient, Pubkey::default(), NodeStakingError::InvalidRewardRecipient);
     }
     Ok(())
 }
@@ -151,8 +146,7 @@ pub fn handler<'info>(
     });
 
     let bump = [ctx.bumps.device_binding];
-    let binding_seeds: &[&[u8]] =
-        &[seeds::DEVICE, config_key.as_ref(), device_key.as_ref(), &bump];
+    let binding_seeds: &[&[u8]] = &[seeds::DEVICE, config_key.as_ref(), device_key.as_ref(), &bump];
     create_pda_account(
         &accounts.operator.to_account_info(),
         &accounts.device_binding.to_account_info(),

@@ -46,10 +46,7 @@ pub struct Slash<'info> {
     pub token_program: Interface<'info, TokenInterface>,
 }
 
-pub fn handler<'info>(
-    mut ctx: Context<'info, Slash<'info>>,
-    args: SlashArgs,
-) -> Result<()> {
+pub fn handler<'info>(mut ctx: Context<'info, Slash<'info>>, args: SlashArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut ctx.accounts;
     accounts.node.apply_matured_capacity(now);

@@ -56,10 +56,7 @@ impl Stake<'_> {
     }
 }
 
-pub fn handler<'info>(
-    mut ctx: Context<'info, Stake<'info>>,
-    args: StakeArgs,
-) -> Result<()> {
+pub fn handler<'info>(mut ctx: Context<'info, Stake<'info>>, args: StakeArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut ctx.accounts;
     accounts.node.apply_matured_capacity(now);

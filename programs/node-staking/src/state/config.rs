@@ -74,10 +74,7 @@ impl Params {
             NodeStakingError::InvalidUnbondingPeriod
         );
         require!(u64::from(self.slash_bps) <= BPS_DENOMINATOR, NodeStakingError::InvalidSlashBps);
-        require!(
-            self.reporter_bounty_bps < self.slash_bps,
-            NodeStakingError::BountyNotBelowSlash
-        );
+        require!(self.reporter_bounty_bps < self.slash_bps, NodeStakingError::BountyNotBelowSlash);
         require_keys_neq!(
             self.slash_authority,
             Pubkey::default(),
@@ -132,7 +129,8 @@ impl Config {
     pub fn fraud_penalty(&self, stake: u64) -> Result<FraudPenalty> {
         let slashed = bps_of(stake, self.slash_bps)?;
         let bounty = bps_of(stake, self.reporter_bounty_bps)?;
-        let to_treasury = slashed.checked_sub(bounty).ok_or(NodeStakingError::ArithmeticOverflow)?;
+        let to_treasury =
+            slashed.checked_sub(bounty).ok_or(NodeStakingError::ArithmeticOverflow)?;
         Ok(FraudPenalty { slashed, bounty, to_treasury })
     }
 
@@ -244,11 +242,23 @@ mod tests {
         type Case = (fn(&mut Params), NodeStakingError);
         let cases: [Case; 7] = [
             (|p| p.min_stake[1] = 0, NodeStakingError::InvalidMinStake),
-            (|p| p.unbonding_seconds = UNBONDING_LOWER_BOUND_SECONDS, NodeStakingError::InvalidUnbondingPeriod),
-            (|p| p.unbonding_seconds = MAX_UNBONDING_SECONDS + 1, NodeStakingError::InvalidUnbondingPeriod),
+            (
+                |p| p.unbonding_seconds = UNBONDING_LOWER_BOUND_SECONDS,
+                NodeStakingError::InvalidUnbondingPeriod,
+            ),
+            (
+                |p| p.unbonding_seconds = MAX_UNBONDING_SECONDS + 1,
+                NodeStakingError::InvalidUnbondingPeriod,
+            ),
             (|p| p.slash_bps = 10_001, NodeStakingError::InvalidSlashBps),
             (|p| p.reporter_bounty_bps = p.slash_bps, NodeStakingError::BountyNotBelowSlash),
-            (|p| { p.slash_bps = 0; p.reporter_bounty_bps = 0 }, NodeStakingError::BountyNotBelowSlash),
+            (
+                |p| {
+                    p.slash_bps = 0;
+                    p.reporter_bounty_bps = 0
+                },
+                NodeStakingError::BountyNotBelowSlash,
+            ),
             (|p| p.slash_authority = Pubkey::default(), NodeStakingError::InvalidSlashAuthority),
         ];
         for (mutate, expected) in cases {
@@ -293,7 +303,10 @@ mod tests {
         c.add_totals(70, 30).unwrap();
         assert!(c.check_vault_invariant(100).is_ok());
         assert!(c.check_vault_invariant(1_000).is_ok());
-        assert_eq!(code(c.check_vault_invariant(99)), u32::from(NodeStakingError::VaultInvariantViolated));
+        assert_eq!(
+            code(c.check_vault_invariant(99)),
+            u32::from(NodeStakingError::VaultInvariantViolated)
+        );
     }
 
     #[test]

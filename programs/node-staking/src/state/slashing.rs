@@ -34,10 +34,8 @@ pub fn apply_slash(
 ) -> Result<SlashOutcome> {
     require!(amount > 0, NodeStakingError::ZeroAmount);
     let (from_active, from_pending) = slash_split(node.active_stake, node.pending_stake, amount)?;
-    let total_active = config
-        .total_active
-        .checked_sub(from_active)
-        .ok_or(NodeStakingError::ArithmeticOverflow)?;
+    let total_active =
+        config.total_active.checked_sub(from_active).ok_or(NodeStakingError::ArithmeticOverflow)?;
     let total_pending = config
         .total_pending
         .checked_sub(from_pending)
@@ -47,10 +45,8 @@ pub fn apply_slash(
     // Cannot underflow: slash_split bounded both parts by the node's balances.
     let active_stake =
         node.active_stake.checked_sub(from_active).ok_or(NodeStakingError::ArithmeticOverflow)?;
-    let pending_stake = node
-        .pending_stake
-        .checked_sub(from_pending)
-        .ok_or(NodeStakingError::ArithmeticOverflow)?;
+    let pending_stake =
+        node.pending_stake.checked_sub(from_pending).ok_or(NodeStakingError::ArithmeticOverflow)?;
 
     config.total_active = total_active;
     config.total_pending = total_pending;

@@ -39,7 +39,10 @@ pub fn create_pda_account<'info>(
         space_u64,
     )?;
     let accounts = Assign { account_to_assign: target.clone() };
-    system_program::assign(CpiContext::new_with_signer(system_program.key(), accounts, signer), &crate::ID)
+    system_program::assign(
+        CpiContext::new_with_signer(system_program.key(), accounts, signer),
+        &crate::ID,
+    )
 }
 
 /// Writes an Anchor account (discriminator + Borsh) into a freshly created account.

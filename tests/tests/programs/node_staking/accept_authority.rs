@@ -24,7 +24,10 @@ async fn accept_authority_ok() {
     let c = s.config_state(&mut env).await;
     assert_eq!((c.authority, c.pending_authority), (next.pubkey(), None));
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].old_authority, events[0].new_authority), (s.authority.pubkey(), next.pubkey()));
+    assert_eq!(
+        (events[0].old_authority, events[0].new_authority),
+        (s.authority.pubkey(), next.pubkey())
+    );
     // And the old authority lost its powers while the new one has them
     let result = env.send(&[sdk::pause(&s.authority.pubkey())], &[&s.authority]).await;
     assert_error(result, E::NotAuthority);

@@ -15,7 +15,9 @@ async fn empty(env: &mut Env, s: &Staking, op: &Operator, node: &TestNode) {
     let active = s.node_state(env, node.node_id).await.active_stake;
     request_unstake(env, op, node.node_id, active).await;
     env.warp_seconds(UNBONDING_SECONDS).await;
-    env.send(&[sdk::withdraw(&op.pubkey(), node.node_id, &s.tokens(op))], &[&op.keypair]).await.expect("withdraw");
+    env.send(&[sdk::withdraw(&op.pubkey(), node.node_id, &s.tokens(op))], &[&op.keypair])
+        .await
+        .expect("withdraw");
 }
 
 fn close_ix(op: &Operator, node: &TestNode) -> Ix {
@@ -31,7 +33,8 @@ async fn close_node_ok() {
     let before = env.lamports(&op.pubkey()).await;
 
     // When the operator closes it
-    let events: Vec<NodeClosed> = send_with_events(&mut env, close_ix(&op, &node), &[&op.keypair]).await;
+    let events: Vec<NodeClosed> =
+        send_with_events(&mut env, close_ix(&op, &node), &[&op.keypair]).await;
 
     // Then the account is gone and its rent went to the operator
     assert!(env.account(&node.address).await.is_none());

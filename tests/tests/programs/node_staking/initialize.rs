@@ -80,7 +80,8 @@ async fn initialize_twice_fails() {
 
 #[tokio::test]
 async fn initialize_rejects_each_bad_parameter() {
-    let cases: Vec<(&str, fn(&mut gridmint_sdk::node_staking::InitializeArgs), E)> = vec![
+    type Case = (&'static str, fn(&mut gridmint_sdk::node_staking::InitializeArgs), E);
+    let cases: Vec<Case> = vec![
         ("zero min stake", |a| a.min_stake[2] = 0, E::InvalidMinStake),
         (
             "unbonding at the lower bound",
@@ -94,7 +95,11 @@ async fn initialize_rejects_each_bad_parameter() {
         ),
         ("slash above 100%", |a| a.slash_bps = 10_001, E::InvalidSlashBps),
         ("bounty equal to slash", |a| a.reporter_bounty_bps = a.slash_bps, E::BountyNotBelowSlash),
-        ("default slash authority", |a| a.slash_authority = Pubkey::default(), E::InvalidSlashAuthority),
+        (
+            "default slash authority",
+            |a| a.slash_authority = Pubkey::default(),
+            E::InvalidSlashAuthority,
+        ),
         ("default authority", |a| a.authority = Pubkey::default(), E::InvalidAuthority),
     ];
     for (name, mutate, expected) in cases {

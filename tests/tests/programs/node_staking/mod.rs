@@ -39,7 +39,10 @@ mod prelude {
     /// Asserts that the first instruction failed with exactly `expected` (a non-custom
     /// error, e.g. one returned by the token program before our constraints run).
     #[track_caller]
-    pub fn assert_instruction_error<E: std::fmt::Debug>(result: Result<(), E>, expected: InstructionError) {
+    pub fn assert_instruction_error<E: std::fmt::Debug>(
+        result: Result<(), E>,
+        expected: InstructionError,
+    ) {
         let got = format!("{result:?}");
         assert_eq!(got, format!("Err(InstructionError(0, {expected:?}))"));
     }
@@ -51,7 +54,8 @@ mod prelude {
         ix: Ix,
         signers: &[&Keypair],
     ) -> Vec<T> {
-        let inner = env.simulate_inner_data(&[ix.clone()], signers).await.expect("simulation");
+        let inner =
+            env.simulate_inner_data(std::slice::from_ref(&ix), signers).await.expect("simulation");
         env.send(&[ix], signers).await.expect("transaction");
         events_of::<T>(&inner)
     }
@@ -82,8 +86,14 @@ mod prelude {
     }
 
     /// A second mint on the same token program and `owner`'s funded account of it.
-    pub async fn other_mint(env: &mut Env, s: &Staking, owner: &Pubkey, amount: u64) -> (Pubkey, Pubkey) {
-        let mint = env.create_mint(&s.token_program, &s.mint_authority.pubkey(), DECIMALS, &[]).await;
+    pub async fn other_mint(
+        env: &mut Env,
+        s: &Staking,
+        owner: &Pubkey,
+        amount: u64,
+    ) -> (Pubkey, Pubkey) {
+        let mint =
+            env.create_mint(&s.token_program, &s.mint_authority.pubkey(), DECIMALS, &[]).await;
         let account = env.create_ata(&mint, owner, &s.token_program).await;
         if amount > 0 {
             env.mint_to(&mint, &s.token_program, &s.mint_authority, &account, amount).await;
@@ -93,7 +103,11 @@ mod prelude {
 
     /// The other token program (for wrong-token-program tests).
     pub fn other_token_program(s: &Staking) -> Pubkey {
-        if s.token_program == spl_token() { token_2022() } else { spl_token() }
+        if s.token_program == spl_token() {
+            token_2022()
+        } else {
+            spl_token()
+        }
     }
 
     /// Pauses the deployment.

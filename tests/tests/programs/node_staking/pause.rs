@@ -39,8 +39,7 @@ async fn pause_by_other_key_fails() {
     let s = Staking::start(&mut env).await;
 
     // When it pauses
-    let result =
-        env.send(&[sdk::pause(&s.slash_authority.pubkey())], &[&s.slash_authority]).await;
+    let result = env.send(&[sdk::pause(&s.slash_authority.pubkey())], &[&s.slash_authority]).await;
 
     // Then it is refused
     assert_error(result, E::NotAuthority);
@@ -65,7 +64,12 @@ async fn pause_keeps_every_exit_open() {
     let ix = sdk::close_node(&op.pubkey(), leaving.node_id, &leaving.device.pubkey());
     env.send(&[ix], &[&op.keypair]).await.expect("close while paused");
     let new_device = Keypair::new();
-    let ix = sdk::rotate_device_key(&op.pubkey(), other.node_id, &other.device.pubkey(), &new_device.pubkey());
+    let ix = sdk::rotate_device_key(
+        &op.pubkey(),
+        other.node_id,
+        &other.device.pubkey(),
+        &new_device.pubkey(),
+    );
     env.send(&[ix], &[&op.keypair, &new_device]).await.expect("rotate while paused");
     // And the protocol still slashes and unjails
     slash(&mut env, &s, other.node_id, 100).await;

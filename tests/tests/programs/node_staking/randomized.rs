@@ -42,12 +42,20 @@ async fn run(token_program: Pubkey, seed: u64, steps: usize) {
     }
     let kinds = [NodeKind::Compute, NodeKind::Energy, NodeKind::Hybrid];
     let mut nodes: Vec<ModelNode> = Vec::new();
-    for op in 0..ops.len() {
+    for (op, operator) in ops.iter().enumerate() {
         for _ in 0..2 {
             let kind = kinds[rng.gen_range(0..kinds.len())];
             let stake = MIN_STAKE[kind_index(kind)] + rng.gen_range(0..20_000);
-            let node = s.register(&mut env, &ops[op], kind, stake).await;
-            nodes.push(ModelNode { op, node, kind, active: stake, pending: 0, unlock_at: 0, jailed: false });
+            let node = s.register(&mut env, operator, kind, stake).await;
+            nodes.push(ModelNode {
+                op,
+                node,
+                kind,
+                active: stake,
+                pending: 0,
+                unlock_at: 0,
+                jailed: false,
+            });
         }
     }
     let supply = env.mint_supply(&s.stake_mint).await;
@@ -116,7 +124,13 @@ async fn run(token_program: Pubkey, seed: u64, steps: usize) {
                 Action::Slash => {
                     let total = m.active + m.pending;
                     let amount = rng.gen_range(1..=total + 5);
-                    let ix = sdk::slash(&s.slash_authority.pubkey(), m.node.node_id, &s.slash_tokens(), amount, 9);
+                    let ix = sdk::slash(
+                        &s.slash_authority.pubkey(),
+                        m.node.node_id,
+                        &s.slash_tokens(),
+                        amount,
+                        9,
+                    );
                     let expected = if amount > total {
                         Err(E::SlashExceedsStake.into())
                     } else {
@@ -141,7 +155,9 @@ async fn run(token_program: Pubkey, seed: u64, steps: usize) {
             }
         };
         // Then the program did what the model predicts
-        let got = result.map_err(|e| e.parse::<u32>().unwrap_or_else(|_| panic!("step {step}: non-custom error {e}")));
+        let got = result.map_err(|e| {
+            e.parse::<u32>().unwrap_or_else(|_| panic!("step {step}: non-custom error {e}"))
+        });
         assert_eq!(got, expected, "step {step}: {action:?} on node {i}");
         *outcomes.entry((format!("{action:?}"), expected.is_ok())).or_default() += 1;
 
@@ -150,10 +166,16 @@ async fn run(token_program: Pubkey, seed: u64, steps: usize) {
     }
     // And the run exercised successes and failures of every kind of operation
     for action in ["Stake", "RequestUnstake", "Withdraw", "Slash", "Unjail"] {
-        assert!(outcomes.get(&(action.to_string(), true)).copied().unwrap_or(0) > 0, "{action} never succeeded: {outcomes:?}");
+        assert!(
+            outcomes.get(&(action.to_string(), true)).copied().unwrap_or(0) > 0,
+            "{action} never succeeded: {outcomes:?}"
+        );
     }
     for action in ["RequestUnstake", "Withdraw", "Slash"] {
-        assert!(outcomes.get(&(action.to_string(), false)).copied().unwrap_or(0) > 0, "{action} never failed: {outcomes:?}");
+        assert!(
+            outcomes.get(&(action.to_string(), false)).copied().unwrap_or(0) > 0,
+            "{action} never failed: {outcomes:?}"
+        );
     }
 }
 
@@ -174,7 +196,14 @@ async fn send(env: &mut Env, ix: Ix, signers: &[&Keypair]) -> Result<(), String>
     }
 }
 
-async fn check_books(env: &mut Env, s: &Staking, ops: &[Operator], nodes: &[ModelNode], supply: u64, step: usize) {
+async fn check_books(
+    env: &mut Env,
+    s: &Staking,
+    ops: &[Operator],
+    nodes: &[ModelNode],
+    supply: u64,
+    step: usize,
+) {
     let config = s.config_state(env).await;
     let vault = s.vault_balance(env).await;
     let (mut active, mut pending) = (0u64, 0u64);
@@ -192,7 +221,11 @@ async fn check_books(env: &mut Env, s: &Staking, ops: &[Operator], nodes: &[Mode
         active += chain.active_stake;
         pending += chain.pending_stake;
     }
-    assert_eq!((config.total_active, config.total_pending), (active, pending), "step {step}: totals");
+    assert_eq!(
+        (config.total_active, config.total_pending),
+        (active, pending),
+        "step {step}: totals"
+    );
     assert!(vault >= active + pending, "step {step}: vault {vault} below stake");
     assert_eq!(vault, active + pending, "step {step}: nobody donated, so the vault is exact");
     let mut wallets = 0;

@@ -10,7 +10,12 @@ async fn started() -> (Env, Staking, Operator) {
 }
 
 /// Sends a registration built with `args` and a fresh device key.
-async fn register(env: &mut Env, s: &Staking, op: &Operator, args: sdk::RegisterNodeArgs) -> Result<TestNode, String> {
+async fn register(
+    env: &mut Env,
+    s: &Staking,
+    op: &Operator,
+    args: sdk::RegisterNodeArgs,
+) -> Result<TestNode, String> {
     s.register_with(env, op, args).await.map_err(|e| format!("{e:?}"))
 }
 
@@ -24,8 +29,7 @@ async fn register_node_ok() {
     let now = env.now().await;
 
     // When the operator registers a node with its initial stake
-    let events: Vec<NodeRegistered> =
-        send_with_events(&mut env, ix, &[&op.keypair, &device]).await;
+    let events: Vec<NodeRegistered> = send_with_events(&mut env, ix, &[&op.keypair, &device]).await;
 
     // Then the node holds everything it was given, staked and unjailed
     let node = s.node_state(&mut env, node_id).await;
@@ -33,7 +37,10 @@ async fn register_node_ok() {
     assert_eq!((node.config, node.node_id, node.operator), (s.config, 1, op.pubkey()));
     assert_eq!((node.kind, node.device_key), (NodeKind::Hybrid, device.pubkey()));
     assert_eq!(node.reward_recipient, op.pubkey(), "recipient defaults to the operator");
-    assert_eq!((node.region, node.metadata_uri.as_str()), (args.region, args.metadata_uri.as_str()));
+    assert_eq!(
+        (node.region, node.metadata_uri.as_str()),
+        (args.region, args.metadata_uri.as_str())
+    );
     assert_eq!((node.capacity, node.capacity_peak), (args.capacity, args.capacity));
     assert_eq!((node.pending_capacity, node.capacity_lowered_at), (None, 0));
     assert_eq!((node.active_stake, node.pending_stake, node.unlock_at), (7_000, 0, 0));
@@ -42,7 +49,10 @@ async fn register_node_ok() {
     assert_eq!(node.bump, sdk::node_pda(&s.config, 1).1);
     // And the device key is bound to it from now on
     let binding = s.binding_state(&mut env, &device.pubkey()).await;
-    assert_eq!((binding.node, binding.node_id, binding.device_key), (node_address(&s, 1), 1, device.pubkey()));
+    assert_eq!(
+        (binding.node, binding.node_id, binding.device_key),
+        (node_address(&s, 1), 1, device.pubkey())
+    );
     assert_eq!((binding.bound_at, binding.unbound_at), (node.registered_at, None));
     assert!(binding.was_bound_at(node.registered_at));
     // And the stake moved into the vault and the totals
@@ -52,7 +62,10 @@ async fn register_node_ok() {
     assert_eq!((c.total_active, c.total_pending, c.next_node_id), (7_000, 0, 2));
     // And the event describes the node
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].node_id, events[0].stake, events[0].device_key), (1, 7_000, device.pubkey()));
+    assert_eq!(
+        (events[0].node_id, events[0].stake, events[0].device_key),
+        (1, 7_000, device.pubkey())
+    );
 }
 
 fn node_address(s: &Staking, node_id: u64) -> Pubkey {
@@ -65,7 +78,8 @@ async fn register_node_each_kind_with_its_minimum_and_custom_recipient() {
     let (mut env, s, op) = started().await;
     let recipient = Pubkey::new_unique();
 
-    for (i, kind) in [NodeKind::Compute, NodeKind::Energy, NodeKind::Hybrid].into_iter().enumerate() {
+    for (i, kind) in [NodeKind::Compute, NodeKind::Energy, NodeKind::Hybrid].into_iter().enumerate()
+    {
         // When it registers a node of each kind with exactly the minimum stake
         let mut args = register_args(kind, MIN_STAKE[i]);
         args.reward_recipient = Some(recipient);
@@ -73,7 +87,10 @@ async fn register_node_each_kind_with_its_minimum_and_custom_recipient() {
 
         // Then ids are sequential and the recipient is kept
         let state = s.node_state(&mut env, node.node_id).await;
-        assert_eq!((node.node_id, state.kind, state.reward_recipient), (i as u64 + 1, kind, recipient));
+        assert_eq!(
+            (node.node_id, state.kind, state.reward_recipient),
+            (i as u64 + 1, kind, recipient)
+        );
     }
     assert_eq!(s.config_state(&mut env).await.total_active, MIN_STAKE.iter().sum::<u64>());
 }
@@ -87,17 +104,26 @@ async fn register_node_rejects_each_bad_argument() {
         ("below minimum", register_args(NodeKind::Hybrid, MIN_STAKE[2] - 1), E::StakeBelowMinimum),
         (
             "compute node with energy",
-            sdk::RegisterNodeArgs { capacity: capacity_for(NodeKind::Hybrid), ..register_args(NodeKind::Compute, 5_000) },
+            sdk::RegisterNodeArgs {
+                capacity: capacity_for(NodeKind::Hybrid),
+                ..register_args(NodeKind::Compute, 5_000)
+            },
             E::InvalidCapacity,
         ),
         (
             "energy node without energy",
-            sdk::RegisterNodeArgs { capacity: Capacity::default(), ..register_args(NodeKind::Energy, 5_000) },
+            sdk::RegisterNodeArgs {
+                capacity: Capacity::default(),
+                ..register_args(NodeKind::Energy, 5_000)
+            },
             E::InvalidCapacity,
         ),
         (
             "uri too long",
-            sdk::RegisterNodeArgs { metadata_uri: long_uri, ..register_args(NodeKind::Compute, 5_000) },
+            sdk::RegisterNodeArgs {
+                metadata_uri: long_uri,
+                ..register_args(NodeKind::Compute, 5_000)
+            },
             E::MetadataUriTooLong,
         ),
         (
@@ -107,7 +133,10 @@ async fn register_node_rejects_each_bad_argument() {
         ),
         (
             "default recipient key",
-            sdk::RegisterNodeArgs { reward_recipient: Some(Pubkey::default()), ..register_args(NodeKind::Compute, 5_000) },
+            sdk::RegisterNodeArgs {
+                reward_recipient: Some(Pubkey::default()),
+                ..register_args(NodeKind::Compute, 5_000)
+            },
             E::InvalidRewardRecipient,
         ),
     ];
@@ -127,7 +156,10 @@ async fn register_node_rejects_each_bad_argument() {
 async fn register_node_with_uri_at_the_limit_ok() {
     // Given a 128-byte metadata URI
     let (mut env, s, op) = started().await;
-    let args = sdk::RegisterNodeArgs { metadata_uri: "u".repeat(128), ..register_args(NodeKind::Compute, 1_000) };
+    let args = sdk::RegisterNodeArgs {
+        metadata_uri: "u".repeat(128),
+        ..register_args(NodeKind::Compute, 1_000)
+    };
 
     // When the operator registers
     let node = register(&mut env, &s, &op, args).await.expect("register");
@@ -141,12 +173,14 @@ async fn register_node_device_key_bound_twice_fails() {
     // Given a node registered with a device key
     let (mut env, s, op) = started().await;
     let device = Keypair::new();
-    let (_, ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     env.send(&[ix], &[&op.keypair, &device]).await.expect("first registration");
 
     // When another operator registers a second node with the same key
     let other = s.operator(&mut env, 10_000).await;
-    let (_, ix) = s.register_ix(&mut env, &other, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, ix) =
+        s.register_ix(&mut env, &other, &device, register_args(NodeKind::Compute, 1_000)).await;
     let result = env.send(&[ix], &[&other.keypair, &device]).await;
 
     // Then the key is already bound
@@ -162,7 +196,8 @@ async fn register_node_with_jailed_nodes_key_fails() {
     assert!(s.node_state(&mut env, node.node_id).await.jailed);
 
     // When the operator tries to escape by registering a new node with the same key
-    let (_, ix) = s.register_ix(&mut env, &op, &node.device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, ix) =
+        s.register_ix(&mut env, &op, &node.device, register_args(NodeKind::Compute, 1_000)).await;
     let result = env.send(&[ix], &[&op.keypair, &node.device]).await;
 
     // Then the key is already bound
@@ -180,12 +215,17 @@ async fn register_node_with_rotated_out_or_closed_key_fails() {
     let b = s.register(&mut env, &op, NodeKind::Compute, 1_000).await;
     request_unstake(&mut env, &op, b.node_id, 1_000).await;
     env.warp_seconds(UNBONDING_SECONDS).await;
-    env.send(&[sdk::withdraw(&op.pubkey(), b.node_id, &s.tokens(&op))], &[&op.keypair]).await.expect("withdraw");
-    env.send(&[sdk::close_node(&op.pubkey(), b.node_id, &b.device.pubkey())], &[&op.keypair]).await.expect("close");
+    env.send(&[sdk::withdraw(&op.pubkey(), b.node_id, &s.tokens(&op))], &[&op.keypair])
+        .await
+        .expect("withdraw");
+    env.send(&[sdk::close_node(&op.pubkey(), b.node_id, &b.device.pubkey())], &[&op.keypair])
+        .await
+        .expect("close");
 
     for old_key in [&a.device, &b.device] {
         // When a new node is registered with the old key
-        let (_, ix) = s.register_ix(&mut env, &op, old_key, register_args(NodeKind::Compute, 1_000)).await;
+        let (_, ix) =
+            s.register_ix(&mut env, &op, old_key, register_args(NodeKind::Compute, 1_000)).await;
         let result = env.send(&[ix], &[&op.keypair, old_key]).await;
 
         // Then the key is already bound
@@ -202,7 +242,8 @@ async fn register_node_when_binding_address_prefunded_ok() {
     env.fund(&binding, 1_000_000).await;
 
     // When the operator registers with that key
-    let (node_id, ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (node_id, ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     env.send(&[ix], &[&op.keypair, &device]).await.expect("register");
 
     // Then the binding is created anyway
@@ -216,7 +257,8 @@ async fn register_node_without_device_signature_fails() {
     // Given a registration where the device key does not sign
     let (mut env, s, op) = started().await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == device.pubkey()) {
         meta.is_signer = false;
     }
@@ -235,7 +277,8 @@ async fn register_node_while_paused_fails() {
     pause(&mut env, &s).await;
 
     // When an operator registers
-    let result = s.register_with(&mut env, &op, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
+    let result =
+        s.register_with(&mut env, &op, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
 
     // Then it is refused
     assert_error(result, E::Paused);
@@ -247,7 +290,8 @@ async fn register_node_with_wrong_mint_fails() {
     let (mut env, s, op) = started().await;
     let (mint, account) = other_mint(&mut env, &s, &op.pubkey(), 10_000).await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     replace_account(&mut ix, &s.stake_mint, mint);
     replace_account(&mut ix, &op.token, account);
 
@@ -263,7 +307,8 @@ async fn register_node_with_wrong_token_program_fails() {
     // Given a registration naming Token-2022 for an SPL Token deployment
     let (mut env, s, op) = started().await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     replace_account(&mut ix, &spl_token(), token_2022());
 
     // When it is sent
@@ -279,7 +324,8 @@ async fn register_node_with_fake_vault_fails() {
     let (mut env, s, op) = started().await;
     let fake_vault = other_token_account(&mut env, &s, &op.pubkey()).await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     replace_account(&mut ix, &s.vault, fake_vault);
 
     // When the operator registers "staking" into it
@@ -295,7 +341,8 @@ async fn register_node_with_fake_config_fails() {
     let (mut env, s, op) = started().await;
     let fake = fake_config(&mut env, &s, &op.pubkey()).await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     replace_account(&mut ix, &s.config, fake);
 
     // When the operator registers under it
@@ -310,7 +357,8 @@ async fn register_node_with_wrong_node_id_fails() {
     // Given a registration for a node id other than the next one
     let (mut env, s, op) = started().await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     replace_account(&mut ix, &node_address(&s, 1), node_address(&s, 2));
 
     // When it is sent
@@ -326,7 +374,8 @@ async fn register_node_from_someone_elses_token_account_fails() {
     let (mut env, s, op) = started().await;
     let victim = s.operator(&mut env, 10_000).await;
     let device = Keypair::new();
-    let (_, mut ix) = s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
+    let (_, mut ix) =
+        s.register_ix(&mut env, &op, &device, register_args(NodeKind::Compute, 1_000)).await;
     replace_account(&mut ix, &op.token, victim.token);
 
     // When the operator pays with it
@@ -345,7 +394,8 @@ async fn register_node_total_overflow_fails() {
     s.set_config(&mut env, &config).await;
 
     // When a registration would push the total past u64::MAX
-    let result = s.register_with(&mut env, &op, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
+    let result =
+        s.register_with(&mut env, &op, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
 
     // Then it overflows cleanly
     assert_error(result, E::ArithmeticOverflow);
@@ -360,7 +410,8 @@ async fn register_node_id_overflow_fails() {
     s.set_config(&mut env, &config).await;
 
     // When a node is registered (it would get id u64::MAX and leave no next id)
-    let result = s.register_with(&mut env, &op, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
+    let result =
+        s.register_with(&mut env, &op, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
 
     // Then it overflows cleanly
     assert_error(result, E::ArithmeticOverflow);
@@ -373,7 +424,8 @@ async fn register_node_without_enough_tokens_fails() {
     let poor = s.operator(&mut env, 999).await;
 
     // When it registers with 1,000
-    let result = s.register_with(&mut env, &poor, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
+    let result =
+        s.register_with(&mut env, &poor, register_args(NodeKind::Compute, 1_000)).await.map(|_| ());
 
     // Then the token program refuses the transfer (InsufficientFunds = 1)
     assert_eq!(custom_error(&result), Some(1), "{result:?}");

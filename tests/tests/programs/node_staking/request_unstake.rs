@@ -29,7 +29,10 @@ async fn request_unstake_ok() {
     assert_eq!((c.total_active, c.total_pending), (3_500, 1_500));
     // And the tokens stay in the vault (still slashable)
     assert_eq!(s.vault_balance(&mut env).await, 5_000);
-    assert_eq!((events[0].amount, events[0].pending_stake, events[0].unlock_at), (1_500, 1_500, state.unlock_at));
+    assert_eq!(
+        (events[0].amount, events[0].pending_stake, events[0].unlock_at),
+        (1_500, 1_500, state.unlock_at)
+    );
 }
 
 #[tokio::test]
@@ -49,8 +52,11 @@ async fn request_unstake_merges_and_never_unlocks_earlier() {
     assert!(state.unlock_at >= first_unlock + 1_000);
 
     // When the unbonding period is shortened and a third request comes
-    let args = SetParamsArgs { unbonding_seconds: Some(UNBONDING_SECONDS - 3_600), ..Default::default() };
-    env.send(&[sdk::set_params(&s.authority.pubkey(), args, None)], &[&s.authority]).await.expect("set_params");
+    let args =
+        SetParamsArgs { unbonding_seconds: Some(UNBONDING_SECONDS - 3_600), ..Default::default() };
+    env.send(&[sdk::set_params(&s.authority.pubkey(), args, None)], &[&s.authority])
+        .await
+        .expect("set_params");
     request_unstake(&mut env, &op, node.node_id, 500).await;
 
     // Then the unlock time does not move earlier
@@ -71,7 +77,8 @@ async fn request_unstake_everything_ok() {
 #[tokio::test]
 async fn request_unstake_zero_fails() {
     let (mut env, _s, op, node) = started().await;
-    let result = env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 0)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 0)], &[&op.keypair]).await;
     assert_error(result, E::ZeroAmount);
 }
 
@@ -80,7 +87,8 @@ async fn request_unstake_more_than_staked_fails() {
     // Given 5,000 active
     let (mut env, _s, op, node) = started().await;
     // When the operator requests 5,001 / Then it exceeds the active stake
-    let result = env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 5_001)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 5_001)], &[&op.keypair]).await;
     assert_error(result, E::InsufficientActiveStake);
 }
 
@@ -89,10 +97,12 @@ async fn request_unstake_leaving_less_than_minimum_fails() {
     // Given 5,000 active and a minimum of 1,000
     let (mut env, _s, op, node) = started().await;
     // When the operator requests 4,001 (leaving 999) / Then it is refused
-    let result = env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 4_001)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 4_001)], &[&op.keypair]).await;
     assert_error(result, E::RemainingStakeBelowMinimum);
     // But leaving exactly the minimum is fine
-    let result = env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 4_000)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 4_000)], &[&op.keypair]).await;
     assert!(result.is_ok(), "{result:?}");
 }
 
@@ -100,7 +110,9 @@ async fn request_unstake_leaving_less_than_minimum_fails() {
 async fn request_unstake_on_someone_elses_node_fails() {
     let (mut env, s, _op, node) = started().await;
     let intruder = s.operator(&mut env, 0).await;
-    let result = env.send(&[sdk::request_unstake(&intruder.pubkey(), node.node_id, 100)], &[&intruder.keypair]).await;
+    let result = env
+        .send(&[sdk::request_unstake(&intruder.pubkey(), node.node_id, 100)], &[&intruder.keypair])
+        .await;
     assert_error(result, E::NotOperator);
 }
 
@@ -128,7 +140,8 @@ async fn request_unstake_pending_overflow_fails() {
     s.set_node(&mut env, node.node_id, &state).await;
 
     // When the operator requests more / Then it overflows cleanly
-    let result = env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 100)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::request_unstake(&op.pubkey(), node.node_id, 100)], &[&op.keypair]).await;
     assert_error(result, E::ArithmeticOverflow);
 }
 

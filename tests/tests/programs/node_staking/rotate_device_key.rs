@@ -23,8 +23,12 @@ async fn rotate_device_key_ok() {
     let now = env.now().await;
 
     // When the operator rotates to a new key that co-signs
-    let events: Vec<DeviceKeyRotated> =
-        send_with_events(&mut env, rotate_ix(&op, &node, &new_device.pubkey()), &[&op.keypair, &new_device]).await;
+    let events: Vec<DeviceKeyRotated> = send_with_events(
+        &mut env,
+        rotate_ix(&op, &node, &new_device.pubkey()),
+        &[&op.keypair, &new_device],
+    )
+    .await;
 
     // Then the node uses the new key
     assert_eq!(s.node_state(&mut env, node.node_id).await.device_key, new_device.pubkey());
@@ -35,9 +39,15 @@ async fn rotate_device_key_ok() {
     assert!(old.was_bound_at(rotated_at - 1) && !old.was_bound_at(rotated_at));
     // And the new binding starts then
     let new = s.binding_state(&mut env, &new_device.pubkey()).await;
-    assert_eq!((new.node, new.node_id, new.bound_at, new.unbound_at), (node.address, node.node_id, rotated_at, None));
+    assert_eq!(
+        (new.node, new.node_id, new.bound_at, new.unbound_at),
+        (node.address, node.node_id, rotated_at, None)
+    );
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].old_device_key, events[0].new_device_key), (node.device.pubkey(), new_device.pubkey()));
+    assert_eq!(
+        (events[0].old_device_key, events[0].new_device_key),
+        (node.device.pubkey(), new_device.pubkey())
+    );
 }
 
 #[tokio::test]
@@ -47,8 +57,12 @@ async fn rotate_to_a_bound_key_fails() {
     let other = s.register(&mut env, &op, NodeKind::Compute, 5_000).await;
 
     // When the operator rotates the first node onto the second node's key, or onto its own
-    let to_other = env.send(&[rotate_ix(&op, &node, &other.device.pubkey())], &[&op.keypair, &other.device]).await;
-    let to_self = env.send(&[rotate_ix(&op, &node, &node.device.pubkey())], &[&op.keypair, &node.device]).await;
+    let to_other = env
+        .send(&[rotate_ix(&op, &node, &other.device.pubkey())], &[&op.keypair, &other.device])
+        .await;
+    let to_self = env
+        .send(&[rotate_ix(&op, &node, &node.device.pubkey())], &[&op.keypair, &node.device])
+        .await;
 
     // Then both keys are already bound
     assert_error(to_other, E::DeviceKeyAlreadyBound);
@@ -60,10 +74,13 @@ async fn rotate_back_to_an_old_key_fails() {
     // Given a node rotated away from its first key
     let (mut env, s, op, node) = started().await;
     let second = Keypair::new();
-    env.send(&[rotate_ix(&op, &node, &second.pubkey())], &[&op.keypair, &second]).await.expect("rotate");
+    env.send(&[rotate_ix(&op, &node, &second.pubkey())], &[&op.keypair, &second])
+        .await
+        .expect("rotate");
 
     // When it rotates back to the first key
-    let ix = sdk::rotate_device_key(&op.pubkey(), node.node_id, &second.pubkey(), &node.device.pubkey());
+    let ix =
+        sdk::rotate_device_key(&op.pubkey(), node.node_id, &second.pubkey(), &node.device.pubkey());
     let result = env.send(&[ix], &[&op.keypair, &node.device]).await;
 
     // Then keys are never reused
@@ -96,7 +113,12 @@ async fn rotate_someone_elses_node_fails() {
     let new_device = Keypair::new();
 
     // When it rotates the node to its own key
-    let ix = sdk::rotate_device_key(&intruder.pubkey(), node.node_id, &node.device.pubkey(), &new_device.pubkey());
+    let ix = sdk::rotate_device_key(
+        &intruder.pubkey(),
+        node.node_id,
+        &node.device.pubkey(),
+        &new_device.pubkey(),
+    );
     let result = env.send(&[ix], &[&intruder.keypair, &new_device]).await;
 
     // Then it is refused
@@ -111,7 +133,8 @@ async fn rotate_jailed_node_fails() {
     let new_device = Keypair::new();
 
     // When the operator rotates its key
-    let result = env.send(&[rotate_ix(&op, &node, &new_device.pubkey())], &[&op.keypair, &new_device]).await;
+    let result =
+        env.send(&[rotate_ix(&op, &node, &new_device.pubkey())], &[&op.keypair, &new_device]).await;
 
     // Then it is refused
     assert_error(result, E::NodeJailed);

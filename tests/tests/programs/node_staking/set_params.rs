@@ -107,12 +107,18 @@ async fn set_params_rejects_each_bad_parameter() {
             E::InvalidUnbondingPeriod,
         ),
         (
-            SetParamsArgs { unbonding_seconds: Some(MAX_UNBONDING_SECONDS + 1), ..Default::default() },
+            SetParamsArgs {
+                unbonding_seconds: Some(MAX_UNBONDING_SECONDS + 1),
+                ..Default::default()
+            },
             E::InvalidUnbondingPeriod,
         ),
         (SetParamsArgs { slash_bps: Some(10_001), ..Default::default() }, E::InvalidSlashBps),
         // The bounty must stay below the slash share, whichever of the two moves.
-        (SetParamsArgs { slash_bps: Some(BOUNTY_BPS), ..Default::default() }, E::BountyNotBelowSlash),
+        (
+            SetParamsArgs { slash_bps: Some(BOUNTY_BPS), ..Default::default() },
+            E::BountyNotBelowSlash,
+        ),
         (
             SetParamsArgs { reporter_bounty_bps: Some(SLASH_BPS + 1), ..Default::default() },
             E::BountyNotBelowSlash,

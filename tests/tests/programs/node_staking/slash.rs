@@ -82,7 +82,10 @@ async fn slash_by_non_authority_fails() {
 #[tokio::test]
 async fn slash_zero_fails() {
     let (mut env, s, _op, node) = started().await;
-    assert_error(env.send(&[slash_ix(&s, &node, 0, 1)], &[&s.slash_authority]).await, E::ZeroAmount);
+    assert_error(
+        env.send(&[slash_ix(&s, &node, 0, 1)], &[&s.slash_authority]).await,
+        E::ZeroAmount,
+    );
 }
 
 #[tokio::test]
@@ -152,5 +155,8 @@ async fn slash_total_overflow_fails() {
     config.total_slashed = u64::MAX;
     s.set_config(&mut env, &config).await;
     // When another slash happens / Then it overflows cleanly
-    assert_error(env.send(&[slash_ix(&s, &node, 1, 1)], &[&s.slash_authority]).await, E::ArithmeticOverflow);
+    assert_error(
+        env.send(&[slash_ix(&s, &node, 1, 1)], &[&s.slash_authority]).await,
+        E::ArithmeticOverflow,
+    );
 }

@@ -20,7 +20,8 @@ async fn stake_ok() {
     let (mut env, s, op, node) = started().await;
 
     // When the operator tops up
-    let events: Vec<Staked> = send_with_events(&mut env, stake_ix(&s, &op, &node, 2_500), &[&op.keypair]).await;
+    let events: Vec<Staked> =
+        send_with_events(&mut env, stake_ix(&s, &op, &node, 2_500), &[&op.keypair]).await;
 
     // Then node, totals, vault and wallet all move by the amount
     assert_eq!(s.node_state(&mut env, node.node_id).await.active_stake, 7_500);
@@ -99,7 +100,10 @@ async fn stake_with_wrong_token_program_fails() {
     let mut ix = stake_ix(&s, &op, &node, 10);
     replace_account(&mut ix, &s.token_program, other_token_program(&s));
     // When sent with the other token program / Then the token account's program does not match
-    assert_error(env.send(&[ix], &[&op.keypair]).await, ErrorCode::ConstraintTokenTokenProgram as u32);
+    assert_error(
+        env.send(&[ix], &[&op.keypair]).await,
+        ErrorCode::ConstraintTokenTokenProgram as u32,
+    );
 }
 
 #[tokio::test]
@@ -142,7 +146,10 @@ async fn stake_node_overflow_fails() {
     s.set_node(&mut env, node.node_id, &state).await;
 
     // When the operator tops up past u64::MAX / Then it overflows cleanly
-    assert_error(env.send(&[stake_ix(&s, &op, &node, 10)], &[&op.keypair]).await, E::ArithmeticOverflow);
+    assert_error(
+        env.send(&[stake_ix(&s, &op, &node, 10)], &[&op.keypair]).await,
+        E::ArithmeticOverflow,
+    );
 }
 
 #[tokio::test]
@@ -154,7 +161,10 @@ async fn stake_total_overflow_fails() {
     s.set_config(&mut env, &config).await;
 
     // When the operator tops up past u64::MAX / Then it overflows cleanly
-    assert_error(env.send(&[stake_ix(&s, &op, &node, 10)], &[&op.keypair]).await, E::ArithmeticOverflow);
+    assert_error(
+        env.send(&[stake_ix(&s, &op, &node, 10)], &[&op.keypair]).await,
+        E::ArithmeticOverflow,
+    );
 }
 
 #[tokio::test]

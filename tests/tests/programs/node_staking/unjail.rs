@@ -42,9 +42,12 @@ async fn unjail_by_non_authority_fails() {
 async fn unjail_free_node_fails() {
     // Given an unjailed node
     let (mut env, s, _op, node) = jailed().await;
-    env.send(&[sdk::unjail(&s.authority.pubkey(), node.node_id)], &[&s.authority]).await.expect("unjail");
+    env.send(&[sdk::unjail(&s.authority.pubkey(), node.node_id)], &[&s.authority])
+        .await
+        .expect("unjail");
     // When it is unjailed again / Then it is not jailed
-    let result = env.send(&[sdk::unjail(&s.authority.pubkey(), node.node_id)], &[&s.authority]).await;
+    let result =
+        env.send(&[sdk::unjail(&s.authority.pubkey(), node.node_id)], &[&s.authority]).await;
     assert_error(result, E::NodeNotJailed);
 }
 

@@ -33,10 +33,16 @@ async fn update_node_metadata_recipient_region_ok() {
 
     // Then they are stored and the event carries old and new values
     let after = s.node_state(&mut env, node.node_id).await;
-    assert_eq!((after.metadata_uri.as_str(), after.reward_recipient, after.region), ("ipfs://new", recipient, 840));
+    assert_eq!(
+        (after.metadata_uri.as_str(), after.reward_recipient, after.region),
+        ("ipfs://new", recipient, 840)
+    );
     assert_eq!(after.capacity, before.capacity);
     let e = &events[0];
-    assert_eq!((e.old_metadata_uri.as_str(), e.new_metadata_uri.as_str()), (before.metadata_uri.as_str(), "ipfs://new"));
+    assert_eq!(
+        (e.old_metadata_uri.as_str(), e.new_metadata_uri.as_str()),
+        (before.metadata_uri.as_str(), "ipfs://new")
+    );
     assert_eq!((e.old_reward_recipient, e.new_reward_recipient), (op.pubkey(), recipient));
     assert_eq!((e.old_region, e.new_region), (before.region, 840));
 }
@@ -51,7 +57,9 @@ async fn update_node_capacity_decrease_applies_at_once() {
     // When the operator lowers its energy capacity
     let lower = capacity(before.capacity.energy_wp / 2, before.capacity.compute_units_per_hour);
     let args = UpdateNodeArgs { capacity: Some(lower), ..Default::default() };
-    env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair]).await.expect("update");
+    env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+        .await
+        .expect("update");
 
     // Then the lower capacity is in force now, the peak remembers the old one
     let after = s.node_state(&mut env, node.node_id).await;
@@ -90,7 +98,10 @@ async fn update_node_capacity_increase_waits_for_unbonding() {
 
     // Then the increase is in force and the peak follows it
     let later = s.node_state(&mut env, node.node_id).await;
-    assert_eq!((later.capacity, later.capacity_peak, later.pending_capacity), (higher, higher, None));
+    assert_eq!(
+        (later.capacity, later.capacity_peak, later.pending_capacity),
+        (higher, higher, None)
+    );
 }
 
 #[tokio::test]
@@ -99,11 +110,23 @@ async fn update_node_rejects_each_bad_argument() {
     let (mut env, _s, op, node) = started(NodeKind::Compute).await;
     let cases = [
         (UpdateNodeArgs::default(), E::NothingToUpdate),
-        (UpdateNodeArgs { capacity: Some(capacity(1, 1)), ..Default::default() }, E::InvalidCapacity),
-        (UpdateNodeArgs { capacity: Some(capacity(0, 0)), ..Default::default() }, E::InvalidCapacity),
-        (UpdateNodeArgs { metadata_uri: Some("m".repeat(129)), ..Default::default() }, E::MetadataUriTooLong),
+        (
+            UpdateNodeArgs { capacity: Some(capacity(1, 1)), ..Default::default() },
+            E::InvalidCapacity,
+        ),
+        (
+            UpdateNodeArgs { capacity: Some(capacity(0, 0)), ..Default::default() },
+            E::InvalidCapacity,
+        ),
+        (
+            UpdateNodeArgs { metadata_uri: Some("m".repeat(129)), ..Default::default() },
+            E::MetadataUriTooLong,
+        ),
         (UpdateNodeArgs { region: Some(1_000), ..Default::default() }, E::InvalidRegion),
-        (UpdateNodeArgs { reward_recipient: Some(Pubkey::default()), ..Default::default() }, E::InvalidRewardRecipient),
+        (
+            UpdateNodeArgs { reward_recipient: Some(Pubkey::default()), ..Default::default() },
+            E::InvalidRewardRecipient,
+        ),
     ];
     for (args, expected) in cases {
         // When the operator sends one bad update
@@ -123,7 +146,9 @@ async fn update_someone_elses_node_fails() {
 
     // When it updates the node
     let args = UpdateNodeArgs { reward_recipient: Some(intruder.pubkey()), ..Default::default() };
-    let result = env.send(&[sdk::update_node(&intruder.pubkey(), node.node_id, args)], &[&intruder.keypair]).await;
+    let result = env
+        .send(&[sdk::update_node(&intruder.pubkey(), node.node_id, args)], &[&intruder.keypair])
+        .await;
 
     // Then it is refused
     assert_error(result, E::NotOperator);
@@ -137,7 +162,8 @@ async fn update_jailed_node_fails() {
 
     // When the operator updates it
     let args = UpdateNodeArgs { region: Some(1), ..Default::default() };
-    let result = env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair]).await;
 
     // Then it is refused
     assert_error(result, E::NodeJailed);
@@ -151,7 +177,8 @@ async fn update_node_while_paused_fails() {
 
     // When the operator updates the node
     let args = UpdateNodeArgs { region: Some(1), ..Default::default() };
-    let result = env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair]).await;
+    let result =
+        env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair]).await;
 
     // Then it is refused
     assert_error(result, E::Paused);

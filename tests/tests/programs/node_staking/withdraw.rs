@@ -23,7 +23,8 @@ async fn withdraw_ok() {
     env.warp_seconds(UNBONDING_SECONDS).await;
 
     // When the operator withdraws
-    let events: Vec<Withdrawn> = send_with_events(&mut env, withdraw_ix(&s, &op, &node), &[&op.keypair]).await;
+    let events: Vec<Withdrawn> =
+        send_with_events(&mut env, withdraw_ix(&s, &op, &node), &[&op.keypair]).await;
 
     // Then the tokens are back in the wallet and out of the totals
     assert_eq!(env.token_balance(&op.token).await, 100_000 - 3_000);
@@ -58,7 +59,10 @@ async fn withdraw_with_nothing_pending_fails() {
     let op = s.operator(&mut env, 10_000).await;
     let node = s.register(&mut env, &op, NodeKind::Compute, 5_000).await;
     // When the operator withdraws / Then there is nothing to withdraw
-    assert_error(env.send(&[withdraw_ix(&s, &op, &node)], &[&op.keypair]).await, E::NothingToWithdraw);
+    assert_error(
+        env.send(&[withdraw_ix(&s, &op, &node)], &[&op.keypair]).await,
+        E::NothingToWithdraw,
+    );
 }
 
 #[tokio::test]
@@ -115,7 +119,10 @@ async fn withdraw_with_wrong_token_program_fails() {
     env.warp_seconds(UNBONDING_SECONDS).await;
     let mut ix = withdraw_ix(&s, &op, &node);
     replace_account(&mut ix, &s.token_program, other_token_program(&s));
-    assert_error(env.send(&[ix], &[&op.keypair]).await, ErrorCode::ConstraintTokenTokenProgram as u32);
+    assert_error(
+        env.send(&[ix], &[&op.keypair]).await,
+        ErrorCode::ConstraintTokenTokenProgram as u32,
+    );
 }
 
 #[tokio::test]
@@ -136,7 +143,10 @@ async fn withdraw_into_the_vault_itself_fails() {
     let mut ix = withdraw_ix(&s, &op, &node);
     replace_account(&mut ix, &op.token, s.vault);
     // When withdrawing / Then the same writable account twice is refused
-    assert_error(env.send(&[ix], &[&op.keypair]).await, ErrorCode::ConstraintDuplicateMutableAccount as u32);
+    assert_error(
+        env.send(&[ix], &[&op.keypair]).await,
+        ErrorCode::ConstraintDuplicateMutableAccount as u32,
+    );
 }
 
 #[tokio::test]
@@ -149,7 +159,10 @@ async fn withdraw_fails_when_vault_would_break_invariant() {
     s.set_config(&mut env, &config).await;
 
     // When the operator withdraws / Then the vault invariant stops it
-    assert_error(env.send(&[withdraw_ix(&s, &op, &node)], &[&op.keypair]).await, E::VaultInvariantViolated);
+    assert_error(
+        env.send(&[withdraw_ix(&s, &op, &node)], &[&op.keypair]).await,
+        E::VaultInvariantViolated,
+    );
 }
 
 #[tokio::test]
@@ -162,5 +175,8 @@ async fn withdraw_with_inconsistent_totals_fails() {
     s.set_config(&mut env, &config).await;
 
     // When the operator withdraws / Then the subtraction is caught, not wrapped
-    assert_error(env.send(&[withdraw_ix(&s, &op, &node)], &[&op.keypair]).await, E::ArithmeticOverflow);
+    assert_error(
+        env.send(&[withdraw_ix(&s, &op, &node)], &[&op.keypair]).await,
+        E::ArithmeticOverflow,
+    );
 }
