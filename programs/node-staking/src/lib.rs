@@ -17,8 +17,8 @@ pub mod state;
 pub mod utils;
 
 use instructions::{
-    accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*,
-    report_fraud::*, request_unstake::*, rotate_device_key::*, set_params::*, slash::*, stake::*,
+    accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*, report_fraud::*,
+    request_unstake::*, rotate_device_key::*, set_params::*, slash::*, stake::*,
     transfer_authority::*, unjail::*, unpause::*, update_node::*, withdraw::*,
 };
 
@@ -75,17 +75,12 @@ pub mod node_staking {
     }
 
     #[access_control(ctx.accounts.validate())]
-    pub fn rotate_device_key<'info>(
-        ctx: Context<'info, RotateDeviceKey<'info>>,
-    ) -> Result<()> {
+    pub fn rotate_device_key<'info>(ctx: Context<'info, RotateDeviceKey<'info>>) -> Result<()> {
         instructions::rotate_device_key::handler(ctx)
     }
 
     #[access_control(ctx.accounts.validate(&args))]
-    pub fn stake<'info>(
-        ctx: Context<'info, Stake<'info>>,
-        args: StakeArgs,
-    ) -> Result<()> {
+    pub fn stake<'info>(ctx: Context<'info, Stake<'info>>, args: StakeArgs) -> Result<()> {
         instructions::stake::handler(ctx, args)
     }
 
@@ -102,10 +97,7 @@ pub mod node_staking {
         instructions::close_node::handler(ctx)
     }
 
-    pub fn slash<'info>(
-        ctx: Context<'info, Slash<'info>>,
-        args: SlashArgs,
-    ) -> Result<()> {
+    pub fn slash<'info>(ctx: Context<'info, Slash<'info>>, args: SlashArgs) -> Result<()> {
         instructions::slash::handler(ctx, args)
     }
 
