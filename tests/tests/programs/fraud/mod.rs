@@ -42,8 +42,13 @@ mod prelude {
 
     impl World {
         pub async fn new(kind: NodeKind) -> World {
+            World::on(kind, spl_token()).await
+        }
+
+        /// Like [`World::new`] with the stake mint on `token_program`.
+        pub async fn on(kind: NodeKind, token_program: Pubkey) -> World {
             let mut env = Env::start().await;
-            let s = Staking::start(&mut env).await;
+            let s = Staking::start_with(&mut env, token_program).await;
             let op = s.operator(&mut env, 100_000).await;
             let node = s.register(&mut env, &op, kind, STAKE).await;
             let reporter = s.operator(&mut env, 0).await;

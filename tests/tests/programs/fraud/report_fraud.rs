@@ -65,6 +65,20 @@ async fn equivocation_ok() {
 }
 
 #[tokio::test]
+async fn equivocation_on_token_2022_ok() {
+    // Given a deployment whose stake mint is a Token-2022 mint
+    let mut w = World::on(NodeKind::Energy, token_2022()).await;
+    let (x, y) = w.equivocation();
+
+    // When an equivocation is reported
+    w.report(&x, &y).await.expect("report_fraud");
+
+    // Then the penalty moves through Token-2022 exactly as with SPL Token
+    assert_eq!(w.balances().await, (200, 800, STAKE - 1_000));
+    assert!(w.node_state().await.jailed);
+}
+
+#[tokio::test]
 async fn counter_regression_ok() {
     // Given a later reading whose counter is lower
     let mut w = World::new(NodeKind::Energy).await;
