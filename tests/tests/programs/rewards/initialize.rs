@@ -17,7 +17,7 @@ async fn prepared() -> (Env, Rewards) {
 /// Sends initialize with `args` changed by `change` and returns the result.
 async fn init_with(
     change: impl FnOnce(&mut InitializeArgs),
-) -> Result<(), solana_transaction_error::TransactionError> {
+) -> Result<(), solana_transaction::TransactionError> {
     let (mut env, rewards) = prepared().await;
     let mut args = rewards.initialize_args();
     change(&mut args);

@@ -7,7 +7,7 @@ async fn set(
     env: &mut Env,
     rewards: &Rewards,
     params: Params,
-) -> Result<(), solana_transaction_error::TransactionError> {
+) -> Result<(), solana_transaction::TransactionError> {
     env.send(&[sdk::set_params(&rewards.authority.pubkey(), params)], &[&rewards.authority]).await
 }
 
@@ -62,11 +62,14 @@ async fn set_params_nothing_to_update() {
     assert_error(set(&mut env, &rewards, default_params()).await, E::NothingToUpdate);
 }
 
+/// One out-of-bounds change of the parameters.
+type Change = Box<dyn Fn(&mut Params)>;
+
 #[tokio::test]
 async fn set_params_bounds() {
     // Each out-of-bounds value fails with its own error and changes nothing.
     let (mut env, rewards) = setup().await;
-    let cases: Vec<(Box<dyn Fn(&mut Params)>, E)> = vec![
+    let cases: Vec<(Change, E)> = vec![
         (
             Box::new(|p| p.report_grace_seconds = MAX_REPORT_GRACE_SECONDS + 1),
             E::InvalidReportGrace,

@@ -33,7 +33,12 @@ fn versioned_size(tx: &VersionedTransaction) -> usize {
 }
 
 /// A deployment whose claimable ring holds a root with a depth-20 proof for `recipient`.
-async fn depth_20_root(env: &mut Env, recipient: &Pubkey, cumulative: u64) -> Vec<Hash32> {
+async fn depth_20_root(
+    env: &mut Env,
+    recipient: &Pubkey,
+    cumulative: u64,
+    root_total: u64,
+) -> Vec<Hash32> {
     assert_eq!(max_proof_len(1_000_000), DEPTH as u32);
     // The proof's content does not change its size; its root is injected as claimable, so
     // the program really verifies all 20 levels.
@@ -42,9 +47,9 @@ async fn depth_20_root(env: &mut Env, recipient: &Pubkey, cumulative: u64) -> Ve
         .collect();
     let root = root_from_proof(leaf_hash(&recipient.to_bytes(), cumulative), &proof);
     let mut config = env.rewards_config().await;
-    config.claimable.push(ClaimableRoot { epoch: 0, root, cumulative_total: cumulative });
+    config.claimable.push(ClaimableRoot { epoch: 0, root, cumulative_total: root_total });
     config.next_epoch = 1;
-    config.last_final_total = cumulative;
+    config.last_final_total = root_total;
     env.set_anchor_account(&sdk::config_address(), &config, &rewards::ID).await;
     proof
 }
@@ -54,7 +59,7 @@ async fn claim_transaction_fits_legacy_and_v0_with_lookup_table() {
     let (mut env, rewards) = setup().await;
     let payer = env.payer();
     let recipient = Pubkey::new_unique();
-    let proof = depth_20_root(&mut env, &recipient, 777).await;
+    let proof = depth_20_root(&mut env, &recipient, 777, 777).await;
 
     // Legacy: ATA create_idempotent + claim with a depth-20 proof, from the SDK's builder.
     let ixs = sdk::claim_to_ata(
@@ -74,7 +79,8 @@ async fn claim_transaction_fits_legacy_and_v0_with_lookup_table() {
     // The same with compute-budget instructions, as legacy (for the table) and as v0 with a
     // lookup table of the accounts every claim shares.
     let recipient2 = Pubkey::new_unique();
-    let proof2 = depth_20_root(&mut env, &recipient2, 555).await;
+    // The root's total covers both claims (the per-root cap counts every claim so far).
+    let proof2 = depth_20_root(&mut env, &recipient2, 555, 777 + 555).await;
     let mut budgeted = vec![
         ComputeBudgetInstruction::set_compute_unit_limit(60_000),
         ComputeBudgetInstruction::set_compute_unit_price(10_000),
@@ -101,8 +107,10 @@ async fn claim_transaction_fits_legacy_and_v0_with_lookup_table() {
         solana_sdk_ids::compute_budget::ID,
     ];
     let table_key = Pubkey::new_unique();
-    let table =
-        AddressLookupTable { meta: LookupTableMeta::default(), addresses: Cow::Borrowed(&shared) };
+    let table = AddressLookupTable {
+        meta: LookupTableMeta::default(),
+        addresses: Cow::Borrowed(shared.as_slice()),
+    };
     let data = table.serialize_for_tests().expect("lookup table");
     let rent = env.ctx.banks_client.get_rent().await.unwrap();
     env.set_raw_account(
@@ -194,7 +202,7 @@ async fn per_epoch_transactions_do_not_depend_on_the_number_of_nodes() {
 
 #[tokio::test]
 async fn rent_exempt_cost_of_every_account_type() {
-    let mut env = Env::start().await;
+    let env = Env::start().await;
     let rent = env.ctx.banks_client.get_rent().await.unwrap();
     let token_account = TOKEN_ACCOUNT_LEN;
     let rows: Vec<(&str, &str, usize)> = vec![
@@ -220,7 +228,7 @@ async fn rent_exempt_cost_of_every_account_type() {
         println!("| {program} | {account} | {size} | {lamports} | {:.6} |", lamports as f64 / 1e9);
     }
     // Bounded sizes: no account grows with the number of nodes, epochs or claims.
-    assert!(8 + rewards::state::Config::INIT_SPACE < 10_240);
-    assert!(8 + rewards::state::EpochState::INIT_SPACE < 1_024);
-    assert!(8 + rewards::state::ClaimStatus::INIT_SPACE < 128);
+    const { assert!(8 + rewards::state::Config::INIT_SPACE < 10_240) };
+    const { assert!(8 + rewards::state::EpochState::INIT_SPACE < 1_024) };
+    const { assert!(8 + rewards::state::ClaimStatus::INIT_SPACE < 128) };
 }

@@ -38,7 +38,8 @@ async fn submit_report_ok_finalizes_at_threshold() {
 
     // When the M-th oracle votes the same report
     let ix = sdk::submit_report(&rewards.oracles[2].pubkey(), args.clone());
-    let inner = env.simulate_inner_data(&[ix.clone()], &[&rewards.oracles[2]]).await.unwrap();
+    let inner =
+        env.simulate_inner_data(std::slice::from_ref(&ix), &[&rewards.oracles[2]]).await.unwrap();
     env.send(&[ix], &[&rewards.oracles[2]]).await.unwrap();
     let now = env.now().await;
 
