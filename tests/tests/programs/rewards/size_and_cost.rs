@@ -217,6 +217,11 @@ async fn rent_exempt_cost_of_every_account_type() {
             "DeviceBinding (per device key)",
             8 + node_staking::state::DeviceBinding::INIT_SPACE,
         ),
+        (
+            "node-staking",
+            "FraudEvidence (per proven fraud)",
+            8 + node_staking::state::FraudEvidence::INIT_SPACE,
+        ),
         ("node-staking", "stake vault (SPL Token account)", token_account),
     ];
     println!("\nrent-exempt minimum per account type");
