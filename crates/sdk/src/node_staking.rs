@@ -376,6 +376,14 @@ pub fn unjail(authority: &Pubkey, node_id: u64) -> Instruction {
 // ---------------------------------------------------------------------------------------------
 // Account decoding
 
+/// Byte offset of `Node::operator` in a node account (discriminator 8 + config 32 + node_id 8),
+/// for `getProgramAccounts` memcmp filters ("all nodes of an operator").
+pub const NODE_OPERATOR_OFFSET: usize = 8 + 32 + 8;
+
+/// Byte offset of `DeviceBinding::node` in a binding account (discriminator 8 + config 32 +
+/// device_key 32), for "all keys ever bound to a node".
+pub const DEVICE_BINDING_NODE_OFFSET: usize = 8 + 32 + 32;
+
 /// Decodes an Anchor account of type `T` (discriminator checked) from raw account data.
 pub fn decode_account<T: AccountDeserialize>(data: &[u8]) -> anchor_lang::Result<T> {
     T::try_deserialize(&mut &data[..])

@@ -126,3 +126,33 @@ pub enum NodeStakingError {
     #[msg("This evidence has already been used")]
     EvidenceAlreadyUsed,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::NodeStakingError as E;
+    use anchor_lang::error::ErrorCode;
+
+    // docs/node-staking.md lists these numbers; clients match on them. Appending variants is
+    // fine, reordering is not.
+    #[test]
+    fn error_codes_are_stable() {
+        assert_eq!(u32::from(E::NotDeployAdmin), 6000);
+        assert_eq!(u32::from(E::MintHasTransferFee), 6013);
+        assert_eq!(u32::from(E::MintExtensionNotAllowed), 6020);
+        assert_eq!(u32::from(E::Paused), 6021);
+        assert_eq!(u32::from(E::ArithmeticOverflow), 6030);
+        assert_eq!(u32::from(E::DeviceKeyAlreadyBound), 6031);
+        assert_eq!(u32::from(E::VaultInvariantViolated), 6041);
+        assert_eq!(u32::from(E::NothingToUpdate), 6042);
+        // The Anchor constraint codes quoted in the docs.
+        assert_eq!(ErrorCode::ConstraintHasOne as u32, 2001);
+        assert_eq!(ErrorCode::ConstraintSeeds as u32, 2006);
+        assert_eq!(ErrorCode::ConstraintAddress as u32, 2012);
+        assert_eq!(ErrorCode::ConstraintTokenMint as u32, 2014);
+        assert_eq!(ErrorCode::ConstraintTokenOwner as u32, 2015);
+        assert_eq!(ErrorCode::ConstraintTokenTokenProgram as u32, 2021);
+        assert_eq!(ErrorCode::ConstraintMintTokenProgram as u32, 2022);
+        assert_eq!(ErrorCode::ConstraintDuplicateMutableAccount as u32, 2040);
+        assert_eq!(ErrorCode::AccountNotSigner as u32, 3010);
+    }
+}

@@ -55,6 +55,12 @@ async fn register_node_ok() {
     );
     assert_eq!((binding.bound_at, binding.unbound_at), (node.registered_at, None));
     assert!(binding.was_bound_at(node.registered_at));
+    // And the SDK's memcmp offsets point at the operator and the node
+    let raw = env.account(&node_address(&s, 1)).await.expect("node").data;
+    assert_eq!(&raw[sdk::NODE_OPERATOR_OFFSET..][..32], op.pubkey().as_ref());
+    let binding_address = sdk::device_binding_pda(&s.config, &device.pubkey()).0;
+    let raw = env.account(&binding_address).await.expect("binding").data;
+    assert_eq!(&raw[sdk::DEVICE_BINDING_NODE_OFFSET..][..32], node_address(&s, 1).as_ref());
     // And the stake moved into the vault and the totals
     assert_eq!(s.vault_balance(&mut env).await, 7_000);
     assert_eq!(env.token_balance(&op.token).await, 1_000_000 - 7_000);
