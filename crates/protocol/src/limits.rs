@@ -21,6 +21,9 @@ pub const UNBONDING_LOWER_BOUND_SECONDS: i64 =
 /// Upper bound on the unbonding period, so stake can never be locked for good.
 pub const MAX_UNBONDING_SECONDS: i64 = 120 * DAY;
 
+// Checked at compile time: there must be room for a valid unbonding period.
+const _: () = assert!(MAX_UNBONDING_SECONDS > UNBONDING_LOWER_BOUND_SECONDS);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -28,6 +31,5 @@ mod tests {
     #[test]
     fn unbonding_bound_covers_epoch_grace_and_challenge() {
         assert_eq!(UNBONDING_LOWER_BOUND_SECONDS, 12 * DAY);
-        assert!(MAX_UNBONDING_SECONDS > UNBONDING_LOWER_BOUND_SECONDS);
     }
 }
