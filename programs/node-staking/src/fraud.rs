@@ -225,6 +225,7 @@ mod tests {
         assert_eq!(code(attribute(&g, &ga, &gb)), err(NodeStakingError::DeviceNotBoundToNode));
         let mut g = fixture();
         g.binding.node_id = 8;
+        let (ga, gb) = (signed(&g, 1, T0, 10), signed(&g, 2, T0 + 10, 20));
         assert_eq!(code(attribute(&g, &ga, &gb)), err(NodeStakingError::DeviceNotBoundToNode));
 
         let mut elsewhere = b;
