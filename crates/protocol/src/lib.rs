@@ -12,4 +12,5 @@ pub mod fraud;
 pub mod limits;
 pub mod merkle;
 pub mod messages;
+pub mod mint_policy;
 pub mod rewards;

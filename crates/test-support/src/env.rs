@@ -22,6 +22,9 @@ impl Env {
     /// to it before starting if a test needs genesis state).
     pub fn program_test() -> ProgramTest {
         let mut pt = ProgramTest::default();
+        // ProgramTest turns on debug logs of every instruction; they drown test output and
+        // slow the suite. Errors only, unless RUST_LOG asks for more.
+        agave_logger::setup_with_default("error");
         pt.prefer_bpf(false);
         for program in native_programs() {
             pt.add_program(program.name, program.id, Some(program.entry));

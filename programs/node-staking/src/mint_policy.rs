@@ -32,6 +32,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::{
 use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 
 use crate::errors::NodeStakingError;
+use gridmint_protocol::mint_policy::{check_mint_extension, RefusedExtension};
 
 /// Checks the stake mint (an account owned by SPL Token or Token-2022) against the policy.
 pub fn check_stake_mint(mint: &AccountInfo) -> Result<()> {
@@ -48,27 +49,23 @@ pub fn check_stake_mint(mint: &AccountInfo) -> Result<()> {
     types.into_iter().try_for_each(check_extension)
 }
 
-/// The policy for one mint extension type.
+/// The policy for one mint extension type (shared with the other program:
+/// `gridmint_protocol::mint_policy`), mapped to this program's errors.
 pub fn check_extension(extension: ExtensionType) -> Result<()> {
-    use ExtensionType as E;
-    match extension {
-        E::TransferFeeConfig => err!(NodeStakingError::MintHasTransferFee),
-        E::TransferHook => err!(NodeStakingError::MintHasTransferHook),
-        E::PermanentDelegate => err!(NodeStakingError::MintHasPermanentDelegate),
-        E::Pausable => err!(NodeStakingError::MintHasPausable),
-        E::NonTransferable => err!(NodeStakingError::MintIsNonTransferable),
-        E::DefaultAccountState => err!(NodeStakingError::MintHasDefaultAccountState),
-        E::MintCloseAuthority => err!(NodeStakingError::MintHasCloseAuthority),
-        E::MetadataPointer
-        | E::TokenMetadata
-        | E::GroupPointer
-        | E::TokenGroup
-        | E::GroupMemberPointer
-        | E::TokenGroupMember
-        | E::InterestBearingConfig
-        | E::ScaledUiAmount => Ok(()),
-        _ => err!(NodeStakingError::MintExtensionNotAllowed),
-    }
+    use RefusedExtension as R;
+    check_mint_extension(u16::from(extension)).map_err(|refused| {
+        match refused {
+            R::TransferFee => NodeStakingError::MintHasTransferFee,
+            R::TransferHook => NodeStakingError::MintHasTransferHook,
+            R::PermanentDelegate => NodeStakingError::MintHasPermanentDelegate,
+            R::Pausable => NodeStakingError::MintHasPausable,
+            R::NonTransferable => NodeStakingError::MintIsNonTransferable,
+            R::DefaultAccountState => NodeStakingError::MintHasDefaultAccountState,
+            R::MintCloseAuthority => NodeStakingError::MintHasCloseAuthority,
+            R::NotAllowed => NodeStakingError::MintExtensionNotAllowed,
+        }
+        .into()
+    })
 }
 
 #[cfg(test)]

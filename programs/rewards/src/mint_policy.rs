@@ -29,6 +29,7 @@ use anchor_spl::token_2022::spl_token_2022::extension::{
 use anchor_spl::token_2022::spl_token_2022::state::Mint as MintState;
 
 use crate::errors::RewardsError;
+use gridmint_protocol::mint_policy::{check_mint_extension, RefusedExtension};
 
 /// Checks the reward mint (owned by SPL Token or Token-2022) against the policy, with
 /// `mint_authority` the program's PDA.
@@ -53,25 +54,21 @@ pub fn check_reward_mint(mint: &AccountInfo, mint_authority: &Pubkey) -> Result<
     types.into_iter().try_for_each(check_extension)
 }
 
-/// The policy for one mint extension type.
+/// The policy for one mint extension type (shared with the other program:
+/// `gridmint_protocol::mint_policy`), mapped to this program's errors.
 pub fn check_extension(extension: ExtensionType) -> Result<()> {
-    use ExtensionType as E;
-    match extension {
-        E::TransferFeeConfig => err!(RewardsError::MintHasTransferFee),
-        E::TransferHook => err!(RewardsError::MintHasTransferHook),
-        E::PermanentDelegate => err!(RewardsError::MintHasPermanentDelegate),
-        E::Pausable => err!(RewardsError::MintHasPausable),
-        E::NonTransferable => err!(RewardsError::MintIsNonTransferable),
-        E::DefaultAccountState => err!(RewardsError::MintHasDefaultAccountState),
-        E::MintCloseAuthority => err!(RewardsError::MintHasCloseAuthority),
-        E::MetadataPointer
-        | E::TokenMetadata
-        | E::GroupPointer
-        | E::TokenGroup
-        | E::GroupMemberPointer
-        | E::TokenGroupMember
-        | E::InterestBearingConfig
-        | E::ScaledUiAmount => Ok(()),
-        _ => err!(RewardsError::MintExtensionNotAllowed),
-    }
+    use RefusedExtension as R;
+    check_mint_extension(u16::from(extension)).map_err(|refused| {
+        match refused {
+            R::TransferFee => RewardsError::MintHasTransferFee,
+            R::TransferHook => RewardsError::MintHasTransferHook,
+            R::PermanentDelegate => RewardsError::MintHasPermanentDelegate,
+            R::Pausable => RewardsError::MintHasPausable,
+            R::NonTransferable => RewardsError::MintIsNonTransferable,
+            R::DefaultAccountState => RewardsError::MintHasDefaultAccountState,
+            R::MintCloseAuthority => RewardsError::MintHasCloseAuthority,
+            R::NotAllowed => RewardsError::MintExtensionNotAllowed,
+        }
+        .into()
+    })
 }
