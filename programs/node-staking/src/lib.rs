@@ -22,6 +22,15 @@ use instructions::{
     transfer_authority::*, unjail::*, unpause::*, update_node::*, withdraw::*,
 };
 
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "GridMint node-staking",
+    project_url: "https://example.invalid/gridmint",
+    contacts: "email:security@example.invalid",
+    policy: "https://example.invalid/gridmint/blob/main/SECURITY.md",
+    source_code: "https://example.invalid/gridmint"
+}
+
 declare_id!("FQWPvQdUuQAeduf46XEivoKAtV5Aduac9BFNcD5tPCmK");
 
 #[program]

@@ -19,6 +19,15 @@ pub mod state;
 
 use instructions::*;
 
+#[cfg(not(feature = "no-entrypoint"))]
+solana_security_txt::security_txt! {
+    name: "GridMint rewards",
+    project_url: "https://example.invalid/gridmint",
+    contacts: "email:security@example.invalid",
+    policy: "https://example.invalid/gridmint/blob/main/SECURITY.md",
+    source_code: "https://example.invalid/gridmint"
+}
+
 declare_id!("9BV2MHWaBUPMfbiFshiRhYKPV2FHYBLDdDrkCQ7CZjFK");
 
 #[program]
