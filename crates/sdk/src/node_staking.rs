@@ -26,9 +26,6 @@ pub use node_staking::ID as PROGRAM_ID;
 
 use node_staking::{accounts, instruction};
 
-/// Seed of Anchor's event-CPI authority PDA.
-const EVENT_AUTHORITY_SEED: &[u8] = b"__event_authority";
-
 // ---------------------------------------------------------------------------------------------
 // PDAs
 
@@ -65,7 +62,7 @@ pub fn device_binding_pda(config: &Pubkey, device_key: &Pubkey) -> (Pubkey, u8) 
 
 /// Anchor's event-CPI authority of this program.
 pub fn event_authority_pda() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[EVENT_AUTHORITY_SEED], &PROGRAM_ID)
+    crate::events::event_authority_pda(&PROGRAM_ID)
 }
 
 fn node_address(node_id: u64) -> Pubkey {
@@ -77,11 +74,7 @@ fn event_authority() -> Pubkey {
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: PROGRAM_ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    crate::events::build_instruction(PROGRAM_ID, accounts, data)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,9 +29,6 @@ pub use rewards::ID as PROGRAM_ID;
 
 use rewards::{accounts, instruction};
 
-/// Seed of Anchor's event-CPI authority PDA.
-const EVENT_AUTHORITY_SEED: &[u8] = b"__event_authority";
-
 // ---------------------------------------------------------------------------------------------
 // PDAs
 
@@ -69,7 +66,7 @@ pub fn claim_status_pda(recipient: &Pubkey) -> (Pubkey, u8) {
 
 /// Anchor's event-CPI authority of this program.
 pub fn event_authority_pda() -> (Pubkey, u8) {
-    Pubkey::find_program_address(&[EVENT_AUTHORITY_SEED], &PROGRAM_ID)
+    crate::events::event_authority_pda(&PROGRAM_ID)
 }
 
 fn event_authority() -> Pubkey {
@@ -77,11 +74,7 @@ fn event_authority() -> Pubkey {
 }
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: PROGRAM_ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    crate::events::build_instruction(PROGRAM_ID, accounts, data)
 }
 
 // ---------------------------------------------------------------------------------------------
