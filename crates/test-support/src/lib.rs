@@ -53,5 +53,9 @@ mod tests {
         let rewards =
             keypair_from_json(include_str!("../../../keys/localnet/rewards-keypair.json"));
         assert_eq!(rewards.pubkey(), ::rewards::ID);
+        let anchor_toml = include_str!("../../../Anchor.toml");
+        for (name, id) in [("node_staking", ::node_staking::ID), ("rewards", ::rewards::ID)] {
+            assert!(anchor_toml.contains(&format!("{name} = \"{id}\"")), "Anchor.toml: {name}");
+        }
     }
 }

@@ -140,6 +140,7 @@ mod tests {
             bound_at: T0 - 1_000,
             unbound_at: None,
             bump: 255,
+            reserved: [0; 32],
         };
         Fixture { config, node_key, node: n, binding }
     }

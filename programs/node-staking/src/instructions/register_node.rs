@@ -164,6 +164,7 @@ pub fn handler<'info>(
             bound_at: now,
             unbound_at: None,
             bump: ctx.bumps.device_binding,
+            reserved: [0; 32],
         },
     )?;
 

@@ -86,6 +86,7 @@ pub fn handler<'info>(mut ctx: Context<'info, RotateDeviceKey<'info>>) -> Result
             bound_at: now,
             unbound_at: None,
             bump: ctx.bumps.new_binding,
+            reserved: [0; 32],
         },
     )?;
     let event = DeviceKeyRotated {

@@ -17,6 +17,8 @@ pub struct DeviceBinding {
     /// `None` while bound; the rotation or close time afterwards.
     pub unbound_at: Option<i64>,
     pub bump: u8,
+    /// Room for later fields (bindings are never closed, so they can't be recreated).
+    pub reserved: [u8; 32],
 }
 
 impl DeviceBinding {
@@ -39,6 +41,7 @@ mod tests {
             bound_at,
             unbound_at,
             bump: 255,
+            reserved: [0; 32],
         }
     }
 
