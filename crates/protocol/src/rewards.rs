@@ -37,8 +37,14 @@ pub struct RewardParams {
     pub green_bonus_bps: u16,
     /// Creditable work units per whole staked token per epoch.
     pub work_per_staked_token: u64,
-    /// Decimals of the stake mint: one whole token is `10^stake_decimals` base units.
-    pub stake_decimals: u8,
+    /// Creditable energy (Wh) per whole staked token per epoch: no node earns more than it
+    /// can lose.
+    pub wh_per_staked_token: u64,
+    /// Largest plausible capacity factor over an epoch, in bps: a node is credited at most
+    /// `energy_wp × epoch hours × max_capacity_factor_bps / 10⁴` Wh per epoch.
+    pub max_capacity_factor_bps: u16,
+    /// Work units the green bonus can cover per Wh of matched clean energy (green compute).
+    pub max_work_per_wh: u64,
 }
 
 /// Why reward parameters or inputs are invalid.
@@ -46,6 +52,7 @@ pub struct RewardParams {
 pub enum RewardError {
     ComputeShareAboveDenominator,
     GreenBonusTooLarge,
+    CapacityFactorAboveDenominator,
     StakeDecimalsTooLarge,
     /// Nodes must be listed strictly increasing by node key; this index breaks the order.
     NodesNotStrictlySorted {
@@ -69,8 +76,8 @@ impl RewardParams {
         if self.green_bonus_bps > MAX_GREEN_BONUS_BPS {
             return Err(RewardError::GreenBonusTooLarge);
         }
-        if self.stake_decimals > MAX_STAKE_DECIMALS {
-            return Err(RewardError::StakeDecimalsTooLarge);
+        if u64::from(self.max_capacity_factor_bps) > BPS_DENOMINATOR {
+            return Err(RewardError::CapacityFactorAboveDenominator);
         }
         Ok(())
     }
@@ -164,10 +171,14 @@ pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Option<u128> {
 /// Applies the formula to one epoch. `nodes` must be strictly sorted by node key.
 pub fn compute_epoch_rewards(
     params: &RewardParams,
+    stake_decimals: u8,
     emission: u64,
     nodes: &[NodeEpochInput],
 ) -> Result<EpochRewards, RewardError> {
     params.validate()?;
+    if stake_decimals > MAX_STAKE_DECIMALS {
+        return Err(RewardError::StakeDecimalsTooLarge);
+    }
     for index in 1..nodes.len() {
         let (prev, cur) = (nodes.get(index.wrapping_sub(1)), nodes.get(index));
         if let (Some(prev), Some(cur)) = (prev, cur) {
@@ -187,7 +198,7 @@ pub fn compute_epoch_rewards(
     let energy_pool = emission.checked_sub(compute_pool).ok_or(RewardError::Overflow)?;
 
     let token =
-        10u128.checked_pow(u32::from(params.stake_decimals)).ok_or(RewardError::Overflow)?;
+        10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
     let mut credits = Vec::with_capacity(nodes.len());
     let mut weights = Vec::with_capacity(nodes.len());
     let (mut total_credit, mut total_weight) = (0u128, 0u128);
@@ -268,6 +279,8 @@ pub struct EpochManifest {
     pub emission: u64,
     /// The parameters read from the rewards config for this epoch.
     pub params: RewardParams,
+    /// Decimals of the stake mint (immutable), read from the mint account.
+    pub stake_decimals: u8,
     /// Hash of the manifest of the previous finalized epoch (zero for epoch 0).
     pub previous_manifest_hash: Hash32,
     /// `cumulative_total` of the previous finalized epoch (0 for epoch 0).
@@ -318,7 +331,12 @@ impl CumulativeState {
         {
             return Err(RewardError::PreviousStateMismatch);
         }
-        let rewards = compute_epoch_rewards(&manifest.params, manifest.emission, &manifest.nodes)?;
+        let rewards = compute_epoch_rewards(
+            &manifest.params,
+            manifest.stake_decimals,
+            manifest.emission,
+            &manifest.nodes,
+        )?;
         let mut cumulative = self.cumulative.clone();
         accumulate(&mut cumulative, &rewards.per_recipient)?;
         let total = self.cumulative_total.checked_add(rewards.paid).ok_or(RewardError::Overflow)?;
@@ -354,7 +372,9 @@ mod tests {
             compute_pool_bps: 6_000,
             green_bonus_bps: 5_000,
             work_per_staked_token: 10,
-            stake_decimals: 6,
+            wh_per_staked_token: 0,
+            max_capacity_factor_bps: 10_000,
+            max_work_per_wh: 0,
         }
     }
 
@@ -408,7 +428,7 @@ mod tests {
             // no stake → no compute credit; 3,000 Wh non-green.
             node(3, 20, 0, 500, 3_000, false),
         ];
-        let r = compute_epoch_rewards(&params(), 1_000_000, &nodes).unwrap();
+        let r = compute_epoch_rewards(&params(), 6, 1_000_000, &nodes).unwrap();
         assert_eq!((r.compute_pool, r.energy_pool), (600_000, 400_000));
         assert_eq!(r.nodes.iter().map(|n| n.creditable_work).collect::<Vec<_>>(), vec![50, 150, 0]);
         // Compute: 600,000 × 50/200 = 150,000 and × 150/200 = 450,000.
@@ -432,10 +452,10 @@ mod tests {
     fn empty_pools_are_dust() {
         // Nobody delivered energy: the energy pool is not paid.
         let nodes = [node(1, 1, 10, 10, 0, false)];
-        let r = compute_epoch_rewards(&params(), 1_000, &nodes).unwrap();
+        let r = compute_epoch_rewards(&params(), 6, 1_000, &nodes).unwrap();
         assert_eq!((r.paid, r.dust), (600, 400));
         // Nobody at all: the whole emission is dust, nothing to pay.
-        let r = compute_epoch_rewards(&params(), 1_000, &[]).unwrap();
+        let r = compute_epoch_rewards(&params(), 6, 1_000, &[]).unwrap();
         assert_eq!((r.paid, r.dust), (0, 1_000));
         assert!(r.per_recipient.is_empty());
     }
@@ -445,11 +465,11 @@ mod tests {
         let a = node(2, 1, 1, 1, 1, false);
         let b = node(1, 1, 1, 1, 1, false);
         assert_eq!(
-            compute_epoch_rewards(&params(), 10, &[a, b]),
+            compute_epoch_rewards(&params(), 6, 10, &[a, b]),
             Err(RewardError::NodesNotStrictlySorted { index: 1 })
         );
         assert_eq!(
-            compute_epoch_rewards(&params(), 10, &[b, b]),
+            compute_epoch_rewards(&params(), 6, 10, &[b, b]),
             Err(RewardError::NodesNotStrictlySorted { index: 1 })
         );
     }
@@ -463,8 +483,12 @@ mod tests {
         p.green_bonus_bps = MAX_GREEN_BONUS_BPS + 1;
         assert_eq!(p.validate(), Err(RewardError::GreenBonusTooLarge));
         let mut p = params();
-        p.stake_decimals = 20;
-        assert_eq!(p.validate(), Err(RewardError::StakeDecimalsTooLarge));
+        p.max_capacity_factor_bps = 10_001;
+        assert_eq!(p.validate(), Err(RewardError::CapacityFactorAboveDenominator));
+        assert_eq!(
+            compute_epoch_rewards(&params(), 20, 10, &[]),
+            Err(RewardError::StakeDecimalsTooLarge)
+        );
     }
 
     #[test]
@@ -473,7 +497,9 @@ mod tests {
             compute_pool_bps: 5_000,
             green_bonus_bps: 10_000,
             work_per_staked_token: u64::MAX,
-            stake_decimals: 0,
+            wh_per_staked_token: 0,
+            max_capacity_factor_bps: 10_000,
+            max_work_per_wh: 0,
         };
         let nodes: Vec<NodeEpochInput> = (1..=4u8)
             .map(|i| NodeEpochInput {
@@ -485,7 +511,7 @@ mod tests {
                 green: i % 2 == 0,
             })
             .collect();
-        let r = compute_epoch_rewards(&p, u64::MAX, &nodes).unwrap();
+        let r = compute_epoch_rewards(&p, 0, u64::MAX, &nodes).unwrap();
         assert_eq!(r.paid.checked_add(r.dust), Some(u64::MAX));
         assert!(r.nodes.iter().map(|n| n.compute_reward).sum::<u64>() <= r.compute_pool);
         assert!(r.nodes.iter().map(|n| n.energy_reward).sum::<u64>() <= r.energy_pool);
@@ -512,10 +538,13 @@ mod tests {
                 compute_pool_bps: rng.gen_range(0..=10_000),
                 green_bonus_bps: rng.gen_range(0..=MAX_GREEN_BONUS_BPS),
                 work_per_staked_token: rng.gen_range(0..1_000),
-                stake_decimals: rng.gen_range(0..=9),
+                wh_per_staked_token: 0,
+                max_capacity_factor_bps: 10_000,
+                max_work_per_wh: 0,
             };
+            let decimals = rng.gen_range(0..=9);
             let emission = rng.gen_range(0..1u64 << 62);
-            let r = compute_epoch_rewards(&p, emission, &nodes).unwrap();
+            let r = compute_epoch_rewards(&p, decimals, emission, &nodes).unwrap();
             assert_eq!(r.paid + r.dust, emission);
             assert_eq!(r.per_recipient.values().sum::<u64>(), r.paid);
             // Floor rounding loses less than one unit per node and pool.
@@ -537,6 +566,7 @@ mod tests {
             epoch_end: 1_100 + 100 * epoch as i64,
             emission: 1_000_000,
             params: params(),
+            stake_decimals: 6,
             previous_manifest_hash: state.last_manifest_hash,
             previous_cumulative_total: state.cumulative_total,
             nodes,
@@ -580,9 +610,9 @@ mod tests {
     fn manifest_hash_is_sha256_of_borsh() {
         let m = manifest(0, &CumulativeState::default(), vec![node(1, 2, 3, 4, 5, true)]);
         let bytes = borsh::to_vec(&m).unwrap();
-        // version, program, epoch, start, end, emission, params (2+2+8+1), prev hash, prev
-        // total, vec length, one node (32+32+8+8+8+1).
-        assert_eq!(bytes.len(), 1 + 32 + 8 + 8 + 8 + 8 + 13 + 32 + 8 + 4 + 89);
+        // version, program, epoch, start, end, emission, params (2+2+8+8+2+8), stake
+        // decimals, prev hash, prev total, vec length, one node (32+32+8+8+8+1).
+        assert_eq!(bytes.len(), 1 + 32 + 8 + 8 + 8 + 8 + 30 + 1 + 32 + 8 + 4 + 89);
         assert_eq!(m.hash(), hashv(&[&bytes]).to_bytes());
         let mut other = m.clone();
         other.nodes[0].green = false;

@@ -41,7 +41,9 @@ pub fn default_params() -> Params {
             compute_pool_bps: 6_000,
             green_bonus_bps: 2_500,
             work_per_staked_token: 10,
-            stake_decimals: 6,
+            wh_per_staked_token: 1_000,
+            max_capacity_factor_bps: 5_000,
+            max_work_per_wh: 100,
         },
     }
 }

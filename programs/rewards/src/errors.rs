@@ -46,8 +46,8 @@ pub enum RewardsError {
     InvalidComputeShare,
     #[msg("Green bonus must be at most 10000 bps")]
     InvalidGreenBonus,
-    #[msg("Stake decimals must be at most 19")]
-    InvalidStakeDecimals,
+    #[msg("The maximum capacity factor must be at most 10,000 bps")]
+    InvalidCapacityFactor,
 
     // Oracle set.
     #[msg("The oracle set needs at least one key")]

@@ -43,8 +43,12 @@ pub struct RewardFormulaParams {
     pub green_bonus_bps: u16,
     /// Creditable work units per whole staked token per epoch.
     pub work_per_staked_token: u64,
-    /// Decimals of the stake mint (a whole token is `10^stake_decimals` base units).
-    pub stake_decimals: u8,
+    /// Creditable energy (Wh) per whole staked token per epoch.
+    pub wh_per_staked_token: u64,
+    /// Largest plausible capacity factor over an epoch, in bps (at most 10,000).
+    pub max_capacity_factor_bps: u16,
+    /// Work units the green bonus can cover per Wh of matched clean energy.
+    pub max_work_per_wh: u64,
 }
 
 impl From<RewardFormulaParams> for RewardParams {
@@ -53,7 +57,9 @@ impl From<RewardFormulaParams> for RewardParams {
             compute_pool_bps: p.compute_pool_bps,
             green_bonus_bps: p.green_bonus_bps,
             work_per_staked_token: p.work_per_staked_token,
-            stake_decimals: p.stake_decimals,
+            wh_per_staked_token: p.wh_per_staked_token,
+            max_capacity_factor_bps: p.max_capacity_factor_bps,
+            max_work_per_wh: p.max_work_per_wh,
         }
     }
 }
@@ -100,7 +106,7 @@ impl Params {
         RewardParams::from(self.reward_formula).validate().map_err(|e| match e {
             RewardError::ComputeShareAboveDenominator => error!(RewardsError::InvalidComputeShare),
             RewardError::GreenBonusTooLarge => error!(RewardsError::InvalidGreenBonus),
-            _ => error!(RewardsError::InvalidStakeDecimals),
+            _ => error!(RewardsError::InvalidCapacityFactor),
         })?;
         Ok(())
     }

@@ -179,8 +179,8 @@ async fn initialize_reward_formula_bounds() {
         E::InvalidGreenBonus,
     );
     assert_error(
-        init_with(|a| a.params.reward_formula.stake_decimals = 20).await,
-        E::InvalidStakeDecimals,
+        init_with(|a| a.params.reward_formula.max_capacity_factor_bps = 10_001).await,
+        E::InvalidCapacityFactor,
     );
 }
 

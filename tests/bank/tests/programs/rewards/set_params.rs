@@ -90,7 +90,7 @@ async fn set_params_bounds() {
         (Box::new(|p| p.hard_cap_per_epoch = 0), E::ZeroHardCap),
         (Box::new(|p| p.reward_formula.compute_pool_bps = 10_001), E::InvalidComputeShare),
         (Box::new(|p| p.reward_formula.green_bonus_bps = 10_001), E::InvalidGreenBonus),
-        (Box::new(|p| p.reward_formula.stake_decimals = 20), E::InvalidStakeDecimals),
+        (Box::new(|p| p.reward_formula.max_capacity_factor_bps = 10_001), E::InvalidCapacityFactor),
     ];
     for (i, (change, error)) in cases.into_iter().enumerate() {
         let mut params = default_params();
