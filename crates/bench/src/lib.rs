@@ -77,12 +77,17 @@ fn run_once(scenario: &Scenario) -> (Timings, EpochReport, usize, usize) {
         compute_epoch_rewards(&m.params, m.stake_decimals, m.emission, &m.nodes)
             .expect("bench inputs are valid")
     });
+    // As `CumulativeState::apply`: merge, build the tree, copy the entries into the state.
+    let mut state = scenario.previous.clone();
     let (tree, tree_time) = timed(|| {
-        let mut cumulative = scenario.previous.cumulative.clone();
-        accumulate(&mut cumulative, &rewards.per_recipient).expect("no overflow");
-        CumulativeTree::new(cumulative.iter().map(|(r, a)| (*r, *a)).collect())
-            .expect("canonical tree")
+        let cumulative =
+            accumulate(&state.cumulative, &rewards.per_recipient).expect("no overflow");
+        let tree = CumulativeTree::new(cumulative).expect("canonical tree");
+        state.cumulative.clear();
+        state.cumulative.extend_from_slice(tree.entries());
+        tree
     });
+    assert_eq!(state.cumulative, tree.entries());
     let (manifest_hash, manifest_time) = timed(|| m.hash());
     let ((raw_root, hashes), baseline_time) =
         timed(|| baseline::raw_tree_root(black_box(tree.entries())));

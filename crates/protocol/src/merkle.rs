@@ -27,13 +27,20 @@ pub const MAX_PROOF_LEN: usize = 32;
 
 /// Hash of the leaf of `recipient` holding `cumulative` base units.
 pub fn leaf_hash(recipient: &[u8; 32], cumulative: u64) -> Hash32 {
-    hashv(&[&[LEAF_PREFIX], recipient, &cumulative.to_le_bytes()]).to_bytes()
+    // The preimage in one buffer: one hasher update off chain, one slice for the syscall.
+    let mut preimage = [LEAF_PREFIX; 41];
+    preimage[1..33].copy_from_slice(recipient);
+    preimage[33..].copy_from_slice(&cumulative.to_le_bytes());
+    hashv(&[&preimage]).to_bytes()
 }
 
 /// Hash of an inner node over two children, in either order.
 pub fn inner_hash(a: &Hash32, b: &Hash32) -> Hash32 {
     let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    hashv(&[&[INNER_PREFIX], lo, hi]).to_bytes()
+    let mut preimage = [INNER_PREFIX; 65];
+    preimage[1..33].copy_from_slice(lo);
+    preimage[33..].copy_from_slice(hi);
+    hashv(&[&preimage]).to_bytes()
 }
 
 /// Folds a proof from a leaf hash up to the root it implies.
@@ -90,7 +97,10 @@ impl CumulativeTree {
         if u64::try_from(entries.len()).map_or(true, |n| n > 1u64 << MAX_PROOF_LEN) {
             return Err(MerkleError::TooManyLeaves);
         }
-        let mut levels = vec![entries.iter().map(|(r, a)| leaf_hash(r, *a)).collect::<Vec<_>>()];
+        // One exactly sized allocation per level (each level is kept for proofs).
+        let depth = usize::try_from(max_proof_len(entries.len() as u64)).unwrap_or(0);
+        let mut levels = Vec::with_capacity(depth.saturating_add(1));
+        levels.push(entries.iter().map(|(r, a)| leaf_hash(r, *a)).collect::<Vec<_>>());
         while let Some(level) = levels.last().filter(|l| l.len() > 1) {
             let next = level
                 .chunks(2)

@@ -12,13 +12,17 @@
 //! The manifest lists every input, so anyone can replay all finalized manifests in order and
 //! recompute each epoch's root, `cumulative_total`, `recipient_count` and `manifest_hash`.
 
-use std::collections::BTreeMap;
-
 use borsh::{BorshDeserialize, BorshSerialize};
-use solana_sha256_hasher::hashv;
 
 use crate::deployment::BPS_DENOMINATOR;
 use crate::merkle::{CumulativeTree, Hash32, MerkleError};
+
+mod borsh_hash;
+mod muldiv;
+mod sums;
+
+pub use muldiv::mul_div_floor;
+pub use sums::{accumulate, sum_by_recipient, RecipientAmounts};
 
 /// Largest green bonus: green energy weighs at most twice as much as other energy.
 pub const MAX_GREEN_BONUS_BPS: u16 = 10_000;
@@ -124,48 +128,12 @@ pub struct EpochRewards {
     pub compute_pool: u64,
     pub energy_pool: u64,
     pub nodes: Vec<NodeReward>,
-    /// This epoch's reward per recipient (recipients with zero left out).
-    pub per_recipient: BTreeMap<[u8; 32], u64>,
+    /// This epoch's reward per recipient, sorted by recipient (recipients with zero left out).
+    pub per_recipient: RecipientAmounts,
     /// Sum of all node rewards: the increase of `cumulative_total`.
     pub paid: u64,
     /// `emission − paid`: never minted.
     pub dust: u64,
-}
-
-/// `⌊a × b / d⌋` with a 256-bit intermediate; `None` if `d` is 0 or the quotient exceeds
-/// `u128`.
-pub fn mul_div_floor(a: u128, b: u128, d: u128) -> Option<u128> {
-    if d == 0 {
-        return None;
-    }
-    const LOW: u128 = u64::MAX as u128;
-    let (a1, a0) = (a >> 64, a & LOW);
-    let (b1, b0) = (b >> 64, b & LOW);
-    // Each partial product of two 64-bit halves fits in 128 bits.
-    let p00 = a0.checked_mul(b0)?;
-    let p01 = a0.checked_mul(b1)?;
-    let p10 = a1.checked_mul(b0)?;
-    let p11 = a1.checked_mul(b1)?;
-    // Middle column: at most 3 × (2⁶⁴ − 1).
-    let mid = (p00 >> 64).checked_add(p01 & LOW)?.checked_add(p10 & LOW)?;
-    let lo = (p00 & LOW) | ((mid & LOW) << 64);
-    let hi = p11.checked_add(p01 >> 64)?.checked_add(p10 >> 64)?.checked_add(mid >> 64)?;
-    if hi >= d {
-        return None;
-    }
-    // Restoring long division of (hi, lo) by d; the remainder stays below d.
-    let mut rem = hi;
-    let mut quotient: u128 = 0;
-    for bit in (0..128u32).rev() {
-        let carry = rem >> 127;
-        rem = (rem << 1) | ((lo >> bit) & 1);
-        quotient <<= 1;
-        if carry == 1 || rem >= d {
-            rem = rem.wrapping_sub(d);
-            quotient |= 1;
-        }
-    }
-    Some(quotient)
 }
 
 /// Applies the formula to one epoch. `nodes` must be strictly sorted by node key.
@@ -197,8 +165,7 @@ pub fn compute_epoch_rewards(
     .map_err(|_| RewardError::Overflow)?;
     let energy_pool = emission.checked_sub(compute_pool).ok_or(RewardError::Overflow)?;
 
-    let token =
-        10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
+    let token = 10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
     let mut credits = Vec::with_capacity(nodes.len());
     let mut weights = Vec::with_capacity(nodes.len());
     let (mut total_credit, mut total_weight) = (0u128, 0u128);
@@ -228,7 +195,7 @@ pub fn compute_epoch_rewards(
     };
 
     let mut rewards = Vec::with_capacity(nodes.len());
-    let mut per_recipient: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+    let mut per_recipient = Vec::with_capacity(nodes.len());
     let mut paid: u64 = 0;
     for ((node, credit), weight) in nodes.iter().zip(credits).zip(weights) {
         let reward = NodeReward {
@@ -242,25 +209,13 @@ pub fn compute_epoch_rewards(
             reward.compute_reward.checked_add(reward.energy_reward).ok_or(RewardError::Overflow)?;
         paid = paid.checked_add(amount).ok_or(RewardError::Overflow)?;
         if amount > 0 {
-            let entry = per_recipient.entry(node.recipient).or_insert(0);
-            *entry = entry.checked_add(amount).ok_or(RewardError::Overflow)?;
+            per_recipient.push((node.recipient, amount));
         }
         rewards.push(reward);
     }
+    let per_recipient = sum_by_recipient(per_recipient)?;
     let dust = emission.checked_sub(paid).ok_or(RewardError::Overflow)?;
     Ok(EpochRewards { compute_pool, energy_pool, nodes: rewards, per_recipient, paid, dust })
-}
-
-/// Adds one epoch's per-recipient rewards to the cumulative amounts.
-pub fn accumulate(
-    cumulative: &mut BTreeMap<[u8; 32], u64>,
-    epoch: &BTreeMap<[u8; 32], u64>,
-) -> Result<(), RewardError> {
-    for (recipient, amount) in epoch {
-        let entry = cumulative.entry(*recipient).or_insert(0);
-        *entry = entry.checked_add(*amount).ok_or(RewardError::Overflow)?;
-    }
-    Ok(())
 }
 
 /// The published inputs of one epoch. `manifest_hash = SHA-256(borsh(manifest))`.
@@ -292,7 +247,13 @@ pub struct EpochManifest {
 impl EpochManifest {
     /// `SHA-256(borsh(self))`, the `manifest_hash` voted on chain.
     pub fn hash(&self) -> Hash32 {
-        hashv(&[&borsh::to_vec(self).unwrap_or_default()]).to_bytes()
+        // Header and nodes have fixed lengths, so defaults measure them (a capacity hint).
+        let header = EpochManifest { nodes: Vec::new(), ..Default::default() };
+        let node = borsh::object_length(&NodeEpochInput::default()).unwrap_or(0);
+        let len = borsh::object_length(&header)
+            .unwrap_or(0)
+            .saturating_add(node.saturating_mul(self.nodes.len()));
+        borsh_hash::sha256_of_borsh(self, len)
     }
 }
 
@@ -309,14 +270,23 @@ pub struct EpochReport {
 /// The state carried from one finalized epoch to the next when replaying manifests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CumulativeState {
-    /// Cumulative amount per recipient (only non-zero amounts).
-    pub cumulative: BTreeMap<[u8; 32], u64>,
+    /// Cumulative amount per recipient, sorted by recipient (only non-zero amounts).
+    pub cumulative: RecipientAmounts,
     pub cumulative_total: u64,
     /// Hash of the last applied manifest (zero before the first).
     pub last_manifest_hash: Hash32,
 }
 
 impl CumulativeState {
+    /// Cumulative amount of `recipient` (0 if it has none).
+    pub fn amount_of(&self, recipient: &[u8; 32]) -> u64 {
+        self.cumulative
+            .binary_search_by(|(r, _)| r.cmp(recipient))
+            .ok()
+            .and_then(|i| self.cumulative.get(i))
+            .map_or(0, |(_, amount)| *amount)
+    }
+
     /// Applies a manifest that continues this state and returns the epoch's report and tree.
     /// The manifest must name this state's total and last manifest hash.
     pub fn apply(
@@ -337,11 +307,9 @@ impl CumulativeState {
             manifest.emission,
             &manifest.nodes,
         )?;
-        let mut cumulative = self.cumulative.clone();
-        accumulate(&mut cumulative, &rewards.per_recipient)?;
+        let cumulative = accumulate(&self.cumulative, &rewards.per_recipient)?;
         let total = self.cumulative_total.checked_add(rewards.paid).ok_or(RewardError::Overflow)?;
-        let tree = CumulativeTree::new(cumulative.iter().map(|(r, a)| (*r, *a)).collect())
-            .map_err(RewardError::Merkle)?;
+        let tree = CumulativeTree::new(cumulative).map_err(RewardError::Merkle)?;
         let manifest_hash = manifest.hash();
         let report = EpochReport {
             epoch: manifest.epoch,
@@ -350,7 +318,9 @@ impl CumulativeState {
             recipient_count: u64::try_from(tree.len()).map_err(|_| RewardError::Overflow)?,
             manifest_hash,
         };
-        self.cumulative = cumulative;
+        // Copied into the state's own (already faulted-in) buffer rather than a fresh one.
+        self.cumulative.clear();
+        self.cumulative.extend_from_slice(tree.entries());
         self.cumulative_total = total;
         self.last_manifest_hash = manifest_hash;
         Ok((report, tree))
@@ -362,6 +332,7 @@ impl CumulativeState {
 mod tests {
     use super::*;
     use rand::{rngs::StdRng, Rng, SeedableRng};
+    use solana_sha256_hasher::hashv;
 
     fn k(n: u8) -> [u8; 32] {
         [n; 32]
@@ -397,27 +368,6 @@ mod tests {
     }
 
     #[test]
-    fn mul_div_matches_u128_when_it_fits_and_handles_wide_products() {
-        assert_eq!(mul_div_floor(10, 3, 4), Some(7));
-        assert_eq!(mul_div_floor(0, 3, 4), Some(0));
-        assert_eq!(mul_div_floor(1, 1, 0), None);
-        assert_eq!(mul_div_floor(u128::MAX, u128::MAX, u128::MAX), Some(u128::MAX));
-        assert_eq!(mul_div_floor(u128::MAX, 2, 3), Some(u128::MAX / 3 * 2));
-        assert_eq!(mul_div_floor(u128::MAX, 2, 1), None);
-        let a = u128::from(u64::MAX);
-        let b = 3u128 << 100;
-        assert_eq!(mul_div_floor(a, b, b), Some(a));
-        assert_eq!(mul_div_floor(a, b - 1, b), Some(a - 1));
-        let mut rng = StdRng::seed_from_u64(1);
-        for _ in 0..2_000 {
-            let (a, b): (u64, u64) = (rng.gen(), rng.gen());
-            let d: u64 = rng.gen_range(1..u64::MAX);
-            let expected = u128::from(a) * u128::from(b) / u128::from(d);
-            assert_eq!(mul_div_floor(u128::from(a), u128::from(b), u128::from(d)), Some(expected));
-        }
-    }
-
-    #[test]
     fn worked_example() {
         // E = 1,000,000: compute pool 600,000, energy pool 400,000.
         let nodes = [
@@ -444,8 +394,7 @@ mod tests {
         );
         assert_eq!(r.paid, 999_999);
         assert_eq!(r.dust, 1);
-        assert_eq!(r.per_recipient.get(&k(10)), Some(&733_333));
-        assert_eq!(r.per_recipient.get(&k(20)), Some(&266_666));
+        assert_eq!(r.per_recipient, vec![(k(10), 733_333), (k(20), 266_666)]);
     }
 
     #[test]
@@ -546,7 +495,9 @@ mod tests {
             let emission = rng.gen_range(0..1u64 << 62);
             let r = compute_epoch_rewards(&p, decimals, emission, &nodes).unwrap();
             assert_eq!(r.paid + r.dust, emission);
-            assert_eq!(r.per_recipient.values().sum::<u64>(), r.paid);
+            assert_eq!(r.per_recipient.iter().map(|(_, a)| a).sum::<u64>(), r.paid);
+            assert!(r.per_recipient.windows(2).all(|w| w[0].0 < w[1].0));
+            assert!(r.per_recipient.iter().all(|(_, a)| *a > 0));
             // Floor rounding loses less than one unit per node and pool.
             let paying_pools = u64::from(r.nodes.iter().any(|x| x.creditable_work > 0))
                 + u64::from(nodes.iter().any(|x| x.energy_wh > 0));
