@@ -45,7 +45,7 @@ struct ChunkedHasher {
 
 #[cfg(not(any(target_os = "solana", target_arch = "bpf")))]
 impl ChunkedHasher {
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, data: &[u8]) {
         if data.len() > CHUNK.saturating_sub(self.buffer.len()) {
             self.hasher.hash(&self.buffer);
@@ -56,7 +56,15 @@ impl ChunkedHasher {
                 return;
             }
         }
-        self.buffer.extend_from_slice(data);
+        // Borsh writes keys and integers: copies of a constant size are inlined, where a
+        // variable-length one is a `memmove` call per field.
+        if let Some(key) = data.first_chunk::<32>().filter(|_| data.len() == 32) {
+            self.buffer.extend_from_slice(key);
+        } else if let Some(word) = data.first_chunk::<8>().filter(|_| data.len() == 8) {
+            self.buffer.extend_from_slice(word);
+        } else {
+            self.buffer.extend_from_slice(data);
+        }
     }
 }
 
@@ -70,7 +78,7 @@ impl borsh::io::Write for ChunkedHasher {
 
     /// Borsh calls this once per field: overridden so it is one `put`, not the default
     /// `write` loop (a quarter of the manifest hash time for a million nodes).
-    #[inline]
+    #[inline(always)]
     fn write_all(&mut self, data: &[u8]) -> borsh::io::Result<()> {
         self.put(data);
         Ok(())
@@ -99,11 +107,10 @@ mod tests {
             let expected = hashv(&[&borsh::to_vec(&value).unwrap()]).to_bytes();
             assert_eq!(sha256_of_borsh(&value, 0), expected, "len {len}");
         }
-        // Many small writes crossing chunk boundaries.
-        let words: Vec<u64> = (0..50_000).map(|_| rng.gen()).collect();
-        assert_eq!(
-            sha256_of_borsh(&words, 0),
-            hashv(&[&borsh::to_vec(&words).unwrap()]).to_bytes()
-        );
+        // Many small writes of every inlined size (32, 8, 1 bytes) crossing chunk boundaries.
+        let records: Vec<([u8; 32], u64, bool)> =
+            (0..5_000).map(|_| (rng.gen(), rng.gen(), rng.gen())).collect();
+        let expected = hashv(&[&borsh::to_vec(&records).unwrap()]).to_bytes();
+        assert_eq!(sha256_of_borsh(&records, 0), expected);
     }
 }
