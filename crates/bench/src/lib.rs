@@ -30,6 +30,9 @@ pub struct Timings {
     pub rewards: Duration,
     pub tree: Duration,
     pub manifest: Duration,
+    /// Minor page faults during (b)–(d) (Linux only): fresh memory is a large part of the
+    /// cost on a VM, and the reason runs with a warm allocator are faster.
+    pub faults: Option<u64>,
 }
 
 impl Timings {
@@ -48,6 +51,10 @@ impl Timings {
         self.rewards = self.rewards.min(run.rewards);
         self.tree = self.tree.min(run.tree);
         self.manifest = self.manifest.min(run.manifest);
+        self.faults = match (self.faults, run.faults) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 }
 
@@ -64,6 +71,14 @@ pub struct CaseResult {
     pub report: EpochReport,
 }
 
+/// Minor page faults of this process so far, from `/proc/self/stat` (None elsewhere).
+pub fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name: state is field 3, minflt field 10.
+    let rest = stat.get(stat.rfind(')')? + 1..)?;
+    rest.split_whitespace().nth(7)?.parse().ok()
+}
+
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     let start = Instant::now();
     let out = black_box(f());
@@ -73,12 +88,13 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 /// One run of every phase on `scenario`.
 fn run_once(scenario: &Scenario) -> (Timings, EpochReport, usize, usize) {
     let m = &scenario.manifest;
+    let mut state = scenario.previous.clone();
+    let faults_before = minor_faults();
     let (rewards, rewards_time) = timed(|| {
         compute_epoch_rewards(&m.params, m.stake_decimals, m.emission, &m.nodes)
             .expect("bench inputs are valid")
     });
     // As `CumulativeState::apply`: merge, build the tree, copy the entries into the state.
-    let mut state = scenario.previous.clone();
     let (tree, tree_time) = timed(|| {
         let cumulative =
             accumulate(&state.cumulative, &rewards.per_recipient).expect("no overflow");
@@ -89,6 +105,7 @@ fn run_once(scenario: &Scenario) -> (Timings, EpochReport, usize, usize) {
     });
     assert_eq!(state.cumulative, tree.entries());
     let (manifest_hash, manifest_time) = timed(|| m.hash());
+    let faults = faults_before.zip(minor_faults()).map(|(a, b)| b.saturating_sub(a));
     let ((raw_root, hashes), baseline_time) =
         timed(|| baseline::raw_tree_root(black_box(tree.entries())));
     assert_eq!(raw_root, tree.root(), "baseline and tree disagree");
@@ -104,6 +121,7 @@ fn run_once(scenario: &Scenario) -> (Timings, EpochReport, usize, usize) {
         rewards: rewards_time,
         tree: tree_time,
         manifest: manifest_time,
+        faults,
     };
     (timings, report, tree.len(), hashes)
 }

@@ -14,9 +14,9 @@ pub fn render(cases: &[CaseResult]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:>9} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12} {:>10} {:>7}  verdict (target <= {TARGET_RATIO}x)",
+        "{:>9} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12} {:>10} {:>9} {:>7}  verdict (target <= {TARGET_RATIO}x)",
         "nodes", "recipients", "hashes", "(a) sha ms", "(b) rew ms", "(c) tree ms", "(d) mfst ms",
-        "(e) tot ms", "e/a",
+        "(e) tot ms", "faults(e)", "e/a",
     );
     for c in cases {
         let t = &c.timings;
@@ -24,7 +24,7 @@ pub fn render(cases: &[CaseResult]) -> String {
         let verdict = if ratio <= TARGET_RATIO { "PASS" } else { "over target" };
         let _ = writeln!(
             out,
-            "{:>9} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12} {:>10} {:>6.2}x  {verdict}",
+            "{:>9} {:>10} {:>10} {:>12} {:>12} {:>12} {:>12} {:>10} {:>9} {:>6.2}x  {verdict}",
             c.nodes,
             c.recipients,
             c.tree_hashes,
@@ -33,6 +33,7 @@ pub fn render(cases: &[CaseResult]) -> String {
             ms(t.tree),
             ms(t.manifest),
             ms(t.total()),
+            t.faults.map_or_else(|| "-".to_string(), |f| f.to_string()),
             ratio,
         );
     }

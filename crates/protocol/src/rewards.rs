@@ -248,9 +248,8 @@ impl EpochManifest {
     /// `SHA-256(borsh(self))`, the `manifest_hash` voted on chain.
     pub fn hash(&self) -> Hash32 {
         // Header and nodes have fixed lengths, so defaults measure them (a capacity hint).
-        let header = EpochManifest { nodes: Vec::new(), ..Default::default() };
         let node = borsh::object_length(&NodeEpochInput::default()).unwrap_or(0);
-        let len = borsh::object_length(&header)
+        let len = borsh::object_length(&EpochManifest::default())
             .unwrap_or(0)
             .saturating_add(node.saturating_mul(self.nodes.len()));
         borsh_hash::sha256_of_borsh(self, len)
