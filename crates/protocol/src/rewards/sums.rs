@@ -33,7 +33,7 @@ pub fn sum_by_recipient(mut pairs: Vec<([u8; 32], u64)>) -> Result<RecipientAmou
     pairs.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
     let mut overflow = false;
     pairs.dedup_by(|next, kept| {
-        if next.0 != kept.0 {
+        if key_order(&next.0, &kept.0) != Ordering::Equal {
             return false;
         }
         match kept.1.checked_add(next.1) {
