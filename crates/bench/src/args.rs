@@ -1,4 +1,4 @@
-//! Command line: `bench [--nodes N]... [--reps R] [--seed S] [--quick]`.
+//! Command line: `bench [--nodes N]... [--reps R] [--seed S] [--quick] [--wall]`.
 
 use crate::scenario::SEED;
 
@@ -12,17 +12,21 @@ pub struct Args {
     pub nodes: Vec<usize>,
     pub reps: usize,
     pub seed: u64,
+    /// Time with the wall clock instead of the thread's CPU time.
+    pub wall: bool,
 }
 
-pub const USAGE: &str = "usage: bench [--nodes N]... [--reps R] [--seed S] [--quick]
+pub const USAGE: &str = "usage: bench [--nodes N]... [--reps R] [--seed S] [--quick] [--wall]
   --nodes N  node count (repeatable; default 100000 and 1000000)
   --reps R   runs per node count, fastest counts (default 3)
   --seed S   input seed (default the fixed bench seed)
-  --quick    2000 nodes, one run (a smoke test, not a measurement)";
+  --quick    2000 nodes, one run (a smoke test, not a measurement)
+  --wall     time with the wall clock (default: the bench thread's CPU time, on Linux)";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let (mut nodes, mut reps, mut seed, mut quick) = (Vec::new(), None, SEED, false);
+    let (mut nodes, mut reps, mut seed, mut quick, mut wall) =
+        (Vec::new(), None, SEED, false, false);
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| {
@@ -34,6 +38,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--reps" => reps = Some(usize::try_from(value("--reps")?).map_err(|e| e.to_string())?),
             "--seed" => seed = value("--seed")?,
             "--quick" => quick = true,
+            "--wall" => wall = true,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other}\n{USAGE}")),
         }
@@ -42,5 +47,5 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         nodes = if quick { vec![QUICK_NODES] } else { DEFAULT_NODES.to_vec() };
     }
     let reps = reps.unwrap_or(if quick { 1 } else { 3 }).max(1);
-    Ok(Args { nodes, reps, seed })
+    Ok(Args { nodes, reps, seed, wall })
 }
