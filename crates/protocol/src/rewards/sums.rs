@@ -50,6 +50,8 @@ pub fn sum_by_recipient(mut pairs: Vec<([u8; 32], u64)>) -> Result<RecipientAmou
 
 /// Adds one epoch's per-recipient amounts to the cumulative ones: a linear merge of two
 /// recipient-sorted vectors into a new one (recipients of either side, amounts summed).
+/// Both inputs must be strictly sorted by recipient, as [`sum_by_recipient`] and
+/// `CumulativeState` keep them; otherwise `CumulativeTree::new` rejects the result.
 pub fn accumulate(
     cumulative: &[([u8; 32], u64)],
     epoch: &[([u8; 32], u64)],
