@@ -14,3 +14,4 @@ pub mod merkle;
 pub mod messages;
 pub mod mint_policy;
 pub mod rewards;
+pub mod views;

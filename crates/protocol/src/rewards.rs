@@ -197,8 +197,7 @@ pub fn compute_epoch_rewards(
     .map_err(|_| RewardError::Overflow)?;
     let energy_pool = emission.checked_sub(compute_pool).ok_or(RewardError::Overflow)?;
 
-    let token =
-        10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
+    let token = 10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
     let mut credits = Vec::with_capacity(nodes.len());
     let mut weights = Vec::with_capacity(nodes.len());
     let (mut total_credit, mut total_weight) = (0u128, 0u128);
