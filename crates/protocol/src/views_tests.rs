@@ -200,7 +200,7 @@ fn brute_force(states: &[(i64, LiveNode)], epoch: u64) -> (NodeEpochView, bool) 
     let mut values: Vec<LiveNode> = during.iter().map(|(_, s)| *s).collect();
     values.push(before.last().map(|(_, s)| *s).unwrap_or_default());
     let existed = states.iter().any(|(t, _)| *t < end);
-    let recipient = states.iter().filter(|(t, _)| *t < end).next_back().map(|(_, s)| s.recipient);
+    let recipient = states.iter().rfind(|(t, _)| *t < end).map(|(_, s)| s.recipient);
     let view = NodeEpochView {
         stake: values.iter().map(LiveNode::effective_stake).min().unwrap(),
         recipient: recipient.unwrap_or_default(),
