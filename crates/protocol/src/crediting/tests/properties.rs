@@ -1,0 +1,1 @@
+//! Fixed-seed property tests over random worlds.
