@@ -1,6 +1,9 @@
 //! A small deployment with real Ed25519 keys: epoch 1 of a clock with genesis 0 and 4-hour
 //! epochs, i.e. `[14,400, 28,800)` with hour edges 18,000, 21,600 and 25,200.
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, OnceLock};
+
 use ed25519_dalek::SigningKey;
 
 use crate::crediting::*;
@@ -26,8 +29,11 @@ pub fn params() -> RewardParams {
     }
 }
 
+/// The signing key of `seed` (cached: deriving a key is slow in debug builds).
 pub fn key(seed: u8) -> SigningKey {
-    SigningKey::from_bytes(&[seed; 32])
+    static KEYS: OnceLock<Mutex<BTreeMap<u8, SigningKey>>> = OnceLock::new();
+    let mut keys = KEYS.get_or_init(Default::default).lock().unwrap();
+    keys.entry(seed).or_insert_with(|| SigningKey::from_bytes(&[seed; 32])).clone()
 }
 
 pub fn pk(seed: u8) -> [u8; 32] {
