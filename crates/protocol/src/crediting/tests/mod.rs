@@ -3,6 +3,9 @@
 #![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 
 mod fixture;
+mod json;
 mod properties;
 mod receipts;
 mod scenarios;
+mod vector_cases;
+mod vectors;

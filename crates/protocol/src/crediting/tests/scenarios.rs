@@ -7,7 +7,7 @@ use crate::crediting::*;
 use crate::merkle::EMPTY_ROOT;
 
 /// §9.3 example: node 1 (1,000 Wp) with readings before, in and after the epoch.
-fn energy_example() -> EpochInputs {
+pub fn energy_example() -> EpochInputs {
     let mut i =
         inputs(vec![node(1, NodeKind::Energy, 100, 1_000, 0)], vec![binding(11, 1, 0, None)]);
     i.readings = vec![
