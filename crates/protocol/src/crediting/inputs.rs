@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use borsh::{BorshDeserialize, BorshSerialize};
 use solana_sha256_hasher::hashv;
 
 use crate::crediting::{CreditError, RejectReason};
@@ -89,7 +90,8 @@ impl RequesterEntry {
 }
 
 /// An energy reading as received: the signed bytes, the device key and its signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Its Borsh encoding is the 177-byte concatenation its identity hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
 pub struct SignedReading {
     pub device_key: [u8; 32],
     pub message: [u8; EnergyReading::LEN],
@@ -104,7 +106,8 @@ impl SignedReading {
 }
 
 /// A work receipt as received: the signed bytes and both signatures (device, requester).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+/// Its Borsh encoding is the 305-byte concatenation its identity hashes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
 pub struct SignedReceipt {
     pub device_key: [u8; 32],
     pub message: [u8; WorkReceipt::LEN],

@@ -142,3 +142,15 @@ fn work_is_capped_by_capacity_then_stake_then_challenges() {
     i.nodes[1].challenges = ChallengeTally { issued: 4, passed: 1, void: 2 };
     assert_eq!(of(&credit(&i), 2).work.credited_units, 1_500);
 }
+
+#[test]
+fn identities_hash_the_borsh_of_the_input() {
+    let r = receipt(job(1, 10, 21_000, 22_000));
+    let bytes = borsh::to_vec(&r).unwrap();
+    assert_eq!(bytes.len(), 305);
+    assert_eq!(r.identity(), solana_sha256_hasher::hash(&bytes).to_bytes());
+    let g = reading(22, 1, 1, 21_000, 5, 0);
+    let bytes = borsh::to_vec(&g).unwrap();
+    assert_eq!(bytes.len(), 177);
+    assert_eq!(g.identity(), solana_sha256_hasher::hash(&bytes).to_bytes());
+}
