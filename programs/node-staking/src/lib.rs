@@ -17,9 +17,10 @@ pub mod state;
 pub mod utils;
 
 use instructions::{
-    accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*, report_fraud::*,
-    request_unstake::*, rotate_device_key::*, set_params::*, slash::*, stake::*,
-    transfer_authority::*, unjail::*, unpause::*, update_node::*, withdraw::*,
+    accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*,
+    register_requester::*, report_fraud::*, request_unstake::*, retire_requester::*,
+    rotate_device_key::*, set_params::*, slash::*, stake::*, transfer_authority::*, unjail::*,
+    unpause::*, update_node::*, withdraw::*,
 };
 
 #[cfg(not(feature = "no-entrypoint"))]
@@ -120,5 +121,20 @@ pub mod node_staking {
         args: ReportFraudArgs,
     ) -> Result<()> {
         instructions::report_fraud::handler(ctx, args)
+    }
+
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn register_requester(
+        ctx: Context<RegisterRequester>,
+        args: RegisterRequesterArgs,
+    ) -> Result<()> {
+        instructions::register_requester::handler(ctx, args)
+    }
+
+    pub fn retire_requester(
+        ctx: Context<RetireRequester>,
+        args: RetireRequesterArgs,
+    ) -> Result<()> {
+        instructions::retire_requester::handler(ctx, args)
     }
 }
