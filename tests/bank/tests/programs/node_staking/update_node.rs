@@ -65,7 +65,7 @@ async fn update_node_capacity_decrease_applies_at_once() {
     let after = s.node_state(&mut env, node.node_id).await;
     assert_eq!((after.capacity, after.capacity_peak), (lower, before.capacity));
     assert!(after.capacity_lowered_at >= now);
-    assert_eq!(after.pending_capacity, None);
+    assert_eq!(after.pending_capacity(), None);
     // And windows that began before the decrease still see the peak
     assert_eq!(after.max_capacity_in_force(now - 1, now + 10), before.capacity);
     assert_eq!(after.max_capacity_in_force(after.capacity_lowered_at, now + 10), lower);
@@ -85,7 +85,7 @@ async fn update_node_capacity_increase_waits_for_unbonding() {
 
     // Then the old capacity stays in force and the increase is scheduled
     let after = s.node_state(&mut env, node.node_id).await;
-    let pending = after.pending_capacity.expect("scheduled increase");
+    let pending = after.pending_capacity().expect("scheduled increase");
     assert_eq!((after.capacity, pending.capacity), (before.capacity, higher));
     assert!(pending.effective_at >= before.registered_at + UNBONDING_SECONDS);
     assert_eq!(events[0].pending_capacity, Some(pending));
@@ -99,7 +99,7 @@ async fn update_node_capacity_increase_waits_for_unbonding() {
     // Then the increase is in force and the peak follows it
     let later = s.node_state(&mut env, node.node_id).await;
     assert_eq!(
-        (later.capacity, later.capacity_peak, later.pending_capacity),
+        (later.capacity, later.capacity_peak, later.pending_capacity()),
         (higher, higher, None)
     );
 }

@@ -70,6 +70,8 @@ async fn randomized_epochs_never_overpay_and_everyone_gets_exactly_its_total() {
             epoch_end: rewards.genesis_time + (epoch as i64 + 1) * EPOCH_SECONDS,
             emission,
             params: rewards.params.reward_formula.into(),
+            // The stake mint's decimals (the oracle reads them from the mint, not the config).
+            stake_decimals: 6,
             previous_manifest_hash: state.last_manifest_hash,
             previous_cumulative_total: state.cumulative_total,
             nodes: random_nodes(&mut rng, &node_keys, &recipients),
