@@ -199,3 +199,57 @@ async fn update_fake_node_fails() {
     // Then the node's seeds do not match
     assert_error(result, ErrorCode::ConstraintSeeds as u32);
 }
+
+#[tokio::test]
+async fn update_node_capacity_above_maximum_fails() {
+    // Given a hybrid node and a maximum of 20 kWp and 4,000 units per hour
+    let (mut env, s, op, node) = started(NodeKind::Hybrid).await;
+    let max = capacity(20_000, 4_000);
+    let args = SetParamsArgs { max_capacity: Some(max), ..Default::default() };
+    env.send(&[sdk::set_params(&s.authority.pubkey(), args, None)], &[&s.authority])
+        .await
+        .expect("set_params");
+
+    for above in [capacity(20_001, 4_000), capacity(20_000, 4_001), capacity(u64::MAX, 1)] {
+        // When the operator asks for more in one field
+        let args = UpdateNodeArgs { capacity: Some(above), ..Default::default() };
+        let ix = sdk::update_node(&op.pubkey(), node.node_id, args);
+
+        // Then it is refused, nothing scheduled
+        assert_error(env.send(&[ix], &[&op.keypair]).await, E::CapacityAboveMaximum);
+    }
+    assert_eq!(s.node_state(&mut env, node.node_id).await.pending_capacity(), None);
+    // And exactly the maximum is scheduled
+    let args = UpdateNodeArgs { capacity: Some(max), ..Default::default() };
+    env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+        .await
+        .expect("at the maximum");
+}
+
+#[tokio::test]
+async fn update_node_recipient_of_an_epoch_is_the_one_at_its_end() {
+    // Given a node in epoch 2
+    let (mut env, s, op, node) = started(NodeKind::Compute).await;
+    s.warp_into_epoch(&mut env, 2, 10).await;
+    let (first, second) = (Pubkey::new_unique(), Pubkey::new_unique());
+
+    // When the operator changes the reward recipient twice during epoch 2
+    for recipient in [first, second] {
+        let args = UpdateNodeArgs { reward_recipient: Some(recipient), ..Default::default() };
+        env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+            .await
+            .expect("update");
+    }
+    // And once more early in epoch 3
+    s.warp_into_epoch(&mut env, 3, 10).await;
+    let args = UpdateNodeArgs { reward_recipient: Some(op.pubkey()), ..Default::default() };
+    env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+        .await
+        .expect("update");
+
+    // Then epoch 2 pays the recipient in force at its end, read during epoch 3
+    let state = s.node_state(&mut env, node.node_id).await;
+    let config = s.config_state(&mut env).await;
+    let view = sdk::node_epoch_view(&state, &config, 2, env.now().await).expect("epoch 2");
+    assert_eq!((view.recipient, view.stake), (second.to_bytes(), 5_000));
+}
