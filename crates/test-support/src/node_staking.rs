@@ -339,11 +339,8 @@ impl Staking {
         key: &Pubkey,
         first_epoch: u64,
     ) -> Result<(), TransactionError> {
-        let args = RegisterRequesterArgs {
-            key: *key,
-            label: sdk::requester_label("test"),
-            first_epoch,
-        };
+        let args =
+            RegisterRequesterArgs { key: *key, label: sdk::requester_label("test"), first_epoch };
         let ix = sdk::register_requester(&self.authority.pubkey(), args);
         env.send(&[ix], &[&self.authority]).await
     }

@@ -99,7 +99,13 @@ fn every_field_is_at_its_offset_whatever_the_variable_parts_hold() {
             }
             // Fields follow each other without gaps and fill the account exactly.
             for pair in fields.windows(2) {
-                assert_eq!(pair[0].1 + pair[0].2.len(), pair[1].1, "{} -> {}", pair[0].0, pair[1].0);
+                assert_eq!(
+                    pair[0].1 + pair[0].2.len(),
+                    pair[1].1,
+                    "{} -> {}",
+                    pair[0].0,
+                    pair[1].0
+                );
             }
             assert_eq!(data.len(), NODE_METADATA_URI_OFFSET + 4 + uri.len());
             assert!(data.len() <= NODE_ACCOUNT_LEN);

@@ -128,8 +128,10 @@ pub fn handler<'info>(
     let clock = accounts.config.clock();
     let config = &mut accounts.config;
     let (penalty, from_active, from_pending) = accounts.node.apply_change(&clock, now, |node| {
-        let stake =
-            node.active_stake.checked_add(node.pending_stake).ok_or(NodeStakingError::ArithmeticOverflow)?;
+        let stake = node
+            .active_stake
+            .checked_add(node.pending_stake)
+            .ok_or(NodeStakingError::ArithmeticOverflow)?;
         let penalty = config.fraud_penalty(stake)?;
         if penalty.slashed > 0 {
             let outcome = apply_slash(node, config, penalty.slashed, now)?;

@@ -78,10 +78,7 @@ fn mixed_change_lowers_now_and_schedules_the_rest() {
     let mut n = node(NodeKind::Hybrid, cap(10, 20));
     let change = n.request_capacity(cap(50, 5), 100, UNBOND).unwrap();
     assert_eq!(change.in_force, cap(10, 5));
-    assert_eq!(
-        change.pending,
-        Some(PendingCapacity { capacity: cap(50, 5), effective_at: 1_100 })
-    );
+    assert_eq!(change.pending, Some(PendingCapacity { capacity: cap(50, 5), effective_at: 1_100 }));
     assert_eq!(n.capacity_lowered_at, 100);
     assert_eq!(n.max_capacity_in_force(50, 200), cap(10, 20));
     assert_eq!(n.max_capacity_in_force(100, 200), cap(10, 5));

@@ -46,8 +46,7 @@ async fn register_node_uses_the_min_stake_in_force_this_epoch() {
     let (mut env, s, op) = started().await;
     s.warp_into_epoch(&mut env, 1, 100).await;
     let raised = [MIN_STAKE[0] * 2, MIN_STAKE[1] * 2, MIN_STAKE[2] * 2];
-    set_params(&mut env, &s, SetParamsArgs { min_stake: Some(raised), ..Default::default() })
-        .await;
+    set_params(&mut env, &s, SetParamsArgs { min_stake: Some(raised), ..Default::default() }).await;
 
     // When a node registers with the old minimum during epoch 1 / Then it is accepted
     s.register_with(&mut env, &op, register_args(NodeKind::Energy, MIN_STAKE[1]))
@@ -58,7 +57,8 @@ async fn register_node_uses_the_min_stake_in_force_this_epoch() {
     s.warp_into_epoch(&mut env, 2, 0).await;
 
     // Then the old minimum is refused and the new one accepted
-    let result = s.register_with(&mut env, &op, register_args(NodeKind::Energy, MIN_STAKE[1])).await;
+    let result =
+        s.register_with(&mut env, &op, register_args(NodeKind::Energy, MIN_STAKE[1])).await;
     assert_error(result.map(|_| ()), E::StakeBelowMinimum);
     s.register_with(&mut env, &op, register_args(NodeKind::Energy, raised[1]))
         .await

@@ -42,7 +42,10 @@ async fn register_requester_ok_during_an_epoch_from_the_next() {
     // And the event announces it
     assert_eq!(events.len(), 1);
     let e = &events[0];
-    assert_eq!((e.requester, e.key, e.first_epoch, e.authority), (address, key, 4, s.authority.pubkey()));
+    assert_eq!(
+        (e.requester, e.key, e.first_epoch, e.authority),
+        (address, key, 4, s.authority.pubkey())
+    );
     assert_eq!((e.label, e.registered_at), (r.label, now));
 }
 
@@ -107,8 +110,7 @@ async fn register_requester_by_non_authority_fails() {
     // Given the slash authority (not the config authority)
     let (mut env, s) = started().await;
     let key = Pubkey::new_unique();
-    let args =
-        sdk::RegisterRequesterArgs { key, label: sdk::requester_label("x"), first_epoch: 0 };
+    let args = sdk::RegisterRequesterArgs { key, label: sdk::requester_label("x"), first_epoch: 0 };
     let ix = sdk::register_requester(&s.slash_authority.pubkey(), args);
 
     // When it registers a requester / Then it is refused
@@ -122,8 +124,7 @@ async fn register_requester_with_fake_config_fails() {
     let attacker = env.funded_keypair(LAMPORTS).await;
     let fake = fake_config(&mut env, &s, &attacker.pubkey()).await;
     let key = Pubkey::new_unique();
-    let args =
-        sdk::RegisterRequesterArgs { key, label: sdk::requester_label("x"), first_epoch: 0 };
+    let args = sdk::RegisterRequesterArgs { key, label: sdk::requester_label("x"), first_epoch: 0 };
     let mut ix = sdk::register_requester(&attacker.pubkey(), args);
     replace_account(&mut ix, &s.config, fake);
 

@@ -33,7 +33,10 @@ async fn retire_requester_ok_from_the_next_epoch() {
     // And the event carries old and new
     let e = &events[0];
     assert_eq!((e.key, e.old_retired_epoch, e.new_retired_epoch), (key, u64::MAX, 4));
-    assert_eq!((e.requester, e.authority), (sdk::requester_pda(&s.config, &key).0, s.authority.pubkey()));
+    assert_eq!(
+        (e.requester, e.authority),
+        (sdk::requester_pda(&s.config, &key).0, s.authority.pubkey())
+    );
 }
 
 #[tokio::test]

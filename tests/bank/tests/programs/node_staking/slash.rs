@@ -175,7 +175,8 @@ async fn slash_zeroes_the_stake_of_the_epoch_even_after_unjail() {
 
     // Then epoch 2 counts no stake, epoch 1 all of it (read at the start of epoch 3)
     s.warp_into_epoch(&mut env, 3, 0).await;
-    let (state, config) = (s.node_state(&mut env, node.node_id).await, s.config_state(&mut env).await);
+    let (state, config) =
+        (s.node_state(&mut env, node.node_id).await, s.config_state(&mut env).await);
     let now = env.now().await;
     assert_eq!(sdk::node_epoch_view(&state, &config, 2, now).map(|v| v.stake), Some(0));
     assert_eq!(sdk::node_epoch_view(&state, &config, 1, now).map(|v| v.stake), Some(4_000));

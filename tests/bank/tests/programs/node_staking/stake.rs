@@ -189,7 +189,8 @@ async fn stake_top_up_counts_from_the_next_epoch() {
     env.send(&[stake_ix(&s, &op, &node, 2_000)], &[&op.keypair]).await.expect("stake");
 
     // Then epoch 1 counts its minimum, 5,000, and epoch 2 the 7,000 it began with
-    let (state, config) = (s.node_state(&mut env, node.node_id).await, s.config_state(&mut env).await);
+    let (state, config) =
+        (s.node_state(&mut env, node.node_id).await, s.config_state(&mut env).await);
     s.warp_into_epoch(&mut env, 2, 0).await;
     let now = env.now().await;
     assert_eq!(sdk::node_epoch_view(&state, &config, 1, now).map(|v| v.stake), Some(5_000));

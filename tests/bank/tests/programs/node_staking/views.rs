@@ -46,7 +46,11 @@ fn mature(states: &mut Vec<(i64, LiveNode)>, until: i64) {
 }
 
 /// The definition (§8), replayed over the whole history: `(view, node existed before end)`.
-fn brute_force(clock: &EpochClock, states: &[(i64, LiveNode)], epoch: u64) -> (NodeEpochView, bool) {
+fn brute_force(
+    clock: &EpochClock,
+    states: &[(i64, LiveNode)],
+    epoch: u64,
+) -> (NodeEpochView, bool) {
     let (start, end) = (clock.start(epoch).unwrap(), clock.end(epoch).unwrap());
     let mut values: Vec<LiveNode> =
         states.iter().filter(|(t, _)| (start..end).contains(t)).map(|(_, s)| *s).collect();
@@ -177,7 +181,8 @@ impl Run {
             }
             7 => {
                 let recipient = Pubkey::new_from_array([self.rng.gen_range(1..4u8); 32]);
-                let args = UpdateNodeArgs { reward_recipient: Some(recipient), ..Default::default() };
+                let args =
+                    UpdateNodeArgs { reward_recipient: Some(recipient), ..Default::default() };
                 self.send(&[sdk::update_node(&operator, id, args)], &[&op]).await
             }
             8 => {
@@ -212,8 +217,16 @@ impl Run {
         };
         if ok {
             const NAMES: [&str; 11] = [
-                "stake", "request_unstake", "withdraw", "slash", "report_fraud", "unjail",
-                "update capacity", "update recipient", "rotate_device_key", "close_node",
+                "stake",
+                "request_unstake",
+                "withdraw",
+                "slash",
+                "report_fraud",
+                "unjail",
+                "update capacity",
+                "update recipient",
+                "rotate_device_key",
+                "close_node",
                 "set_params min_stake",
             ];
             *self.successes.entry(NAMES[choice]).or_default() += 1;
@@ -252,7 +265,9 @@ impl Run {
             for &epoch in &epochs {
                 let got = sdk::node_epoch_view(&node, &config, epoch, read_time);
                 let ctx = format!("step {step}, node {i}, epoch {epoch}, read at {read_time}");
-                self.compare(epoch, read_time, got, &ctx, |clock| brute_force(clock, &states, epoch));
+                self.compare(epoch, read_time, got, &ctx, |clock| {
+                    brute_force(clock, &states, epoch)
+                });
             }
         }
         for &epoch in &epochs {
