@@ -189,5 +189,6 @@ mod tests {
         assert_eq!(ErrorCode::ConstraintMintTokenProgram as u32, 2022);
         assert_eq!(ErrorCode::ConstraintDuplicateMutableAccount as u32, 2040);
         assert_eq!(ErrorCode::AccountNotSigner as u32, 3010);
+        assert_eq!(ErrorCode::AccountNotInitialized as u32, 3012);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Operators register edge-compute and clean-energy nodes with a permanent device-key
 //! binding, stake the GridMint token behind them, and leave through an unbonding period long
-//! enough for late fraud to be slashed. See `docs/node-staking.md` for the instruction
+//! enough for late fraud to be slashed. Each node keeps per-epoch views of what it counted as
+//! (`docs/PROTOCOL.md` §8) on the epoch clock it shares with the rewards program, and the
+//! config authority keeps the registry of compute-work requesters. See `docs/node-staking.md` for the instruction
 //! reference. `lib.rs` only dispatches; each instruction lives in `instructions/`.
 
 use anchor_lang::prelude::*;
