@@ -251,5 +251,4 @@ pub fn bps_of(amount: u64, bps: u16) -> Result<u64> {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 pub(crate) mod tests;

@@ -235,5 +235,4 @@ impl Node {
 }
 
 #[cfg(test)]
-#[path = "node_tests.rs"]
 pub(crate) mod tests;
