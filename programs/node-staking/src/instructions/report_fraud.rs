@@ -108,7 +108,8 @@ pub fn handler<'info>(
     check_attribution(&config_key, &node_key, &accounts.node, &accounts.device_binding, &a, &b)?;
     let kind = classify(&accounts.node, &a.reading, &b.reading)?;
 
-    // 3. Never the same evidence twice, never a node that is already jailed.
+    // 3. Never the same evidence twice, never a node that is already jailed, never an
+    //    incident already punished (both readings before the last unjailing).
     let hash = evidence_hash(&a.signer.to_bytes(), &a.reading, &b.reading);
     let (evidence_key, evidence_bump) =
         Pubkey::find_program_address(&[seeds::EVIDENCE, config_key.as_ref(), &hash], &crate::ID);

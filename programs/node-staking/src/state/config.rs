@@ -76,7 +76,8 @@ pub struct Params {
 }
 
 impl Params {
-    /// Bounds every parameter: non-zero minimum stakes, an unbonding period that outlasts
+    /// Bounds every parameter: non-zero minimum stakes, a maximum capacity with both fields
+    /// non-zero, an unbonding period that outlasts
     /// epoch + report grace + challenge period of the rewards program (so late fraud can still
     /// be slashed) but stays finite, `reporter_bounty_bps < slash_bps <= 10_000`, and real keys.
     pub fn validate(&self) -> Result<()> {
