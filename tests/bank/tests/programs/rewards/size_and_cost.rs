@@ -222,6 +222,11 @@ async fn rent_exempt_cost_of_every_account_type() {
             "FraudEvidence (per proven fraud)",
             8 + node_staking::state::FraudEvidence::INIT_SPACE,
         ),
+        (
+            "node-staking",
+            "Requester (per compute-work requester)",
+            8 + node_staking::state::Requester::INIT_SPACE,
+        ),
         ("node-staking", "stake vault (SPL Token account)", token_account),
     ];
     println!("\nrent-exempt minimum per account type");
@@ -242,4 +247,5 @@ async fn rent_exempt_cost_of_every_account_type() {
     const { assert!(8 + rewards::state::Config::INIT_SPACE < 10_240) };
     const { assert!(8 + rewards::state::EpochState::INIT_SPACE < 1_024) };
     const { assert!(8 + rewards::state::ClaimStatus::INIT_SPACE < 128) };
+    const { assert!(8 + node_staking::state::Node::INIT_SPACE < 1_024) };
 }
