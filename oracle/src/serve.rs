@@ -5,7 +5,7 @@
 //! the write in flight and closes. A `kill -9` skips all this and loses nothing that was
 //! answered `accepted` (see [`crate::store`]).
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;

@@ -13,7 +13,7 @@
 
 mod rows;
 
-pub use rows::{NewReading, NewReceipt};
+pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
