@@ -141,8 +141,9 @@ fn set(table: &mut toml::Table, keys: &[String], value: toml::Value) -> anyhow::
             Ok(())
         }
         [first, rest @ ..] => {
-            let entry =
-                table.entry(first.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            let entry = table
+                .entry(first.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
             match entry {
                 toml::Value::Table(t) => set(t, rest, value),
                 _ => anyhow::bail!("{first} is not a section"),
@@ -188,11 +189,17 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_durations_are_errors() {
-        let e = Config::load(None, env(&[("GRIDMINT_ORACLE__DATABASE_URL", "x"), ("GRIDMINT_ORACLE__NOPE", "1")]));
+        let e = Config::load(
+            None,
+            env(&[("GRIDMINT_ORACLE__DATABASE_URL", "x"), ("GRIDMINT_ORACLE__NOPE", "1")]),
+        );
         assert!(e.expect_err("unknown").to_string().contains("nope"));
         let e = Config::load(
             None,
-            env(&[("GRIDMINT_ORACLE__DATABASE_URL", "x"), ("GRIDMINT_ORACLE__SHUTDOWN_GRACE", "soon")]),
+            env(&[
+                ("GRIDMINT_ORACLE__DATABASE_URL", "x"),
+                ("GRIDMINT_ORACLE__SHUTDOWN_GRACE", "soon"),
+            ]),
         );
         assert!(e.is_err());
         assert!(Config::load(None, env(&[])).is_err(), "database_url is required");

@@ -76,19 +76,23 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
 }
 
 /// Serves until `shutdown` resolves, then drains and closes the store.
-pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let ingest = build(&config).await?;
     let listener = TcpListener::bind(config.listen).await?;
     // Tests and operators read the bound address from this line (port 0 picks a free one).
     tracing::info!("listening on {}", listener.local_addr()?);
     let stopping = Arc::new(Notify::new());
     let notify = Arc::clone(&stopping);
-    let server = axum::serve(listener, http::router(Arc::clone(&ingest)))
-        .with_graceful_shutdown(async move {
+    let server = axum::serve(listener, http::router(Arc::clone(&ingest))).with_graceful_shutdown(
+        async move {
             shutdown.await;
             tracing::info!("shutting down: draining requests in flight");
             notify.notify_one();
-        });
+        },
+    );
     let grace = config.shutdown_grace;
     tokio::select! {
         result = server.into_future() => result?,

@@ -116,8 +116,11 @@ async fn kill_9_loses_no_accepted_reading_and_sigterm_is_graceful() {
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let bindings = dir.path().join("bindings.json");
-    std::fs::write(&bindings, serde_json::to_vec(&[FileBinding::from_input(&binding)]).expect("json"))
-        .expect("write");
+    std::fs::write(
+        &bindings,
+        serde_json::to_vec(&[FileBinding::from_input(&binding)]).expect("json"),
+    )
+    .expect("write");
     let db = dir.path().join("oracle.db");
     let config = dir.path().join("oracle.toml");
     std::fs::write(

@@ -70,8 +70,11 @@ impl CachedBindings {
             let entries = self.entries.lock().await;
             match entries.get(device_key) {
                 Some(e) => {
-                    let max_age =
-                        if e.binding.is_some() { self.policy.ttl } else { self.policy.missing_retry };
+                    let max_age = if e.binding.is_some() {
+                        self.policy.ttl
+                    } else {
+                        self.policy.missing_retry
+                    };
                     if e.fetched_at.elapsed() < max_age {
                         return Ok(e.binding);
                     }

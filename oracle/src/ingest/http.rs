@@ -83,9 +83,8 @@ fn parse<T>(
     // A body over the limit fails here (413), before anything is parsed.
     let body = body.map_err(|r| error(r.status(), &r.body_text()))?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    Format::from_content_type(content_type)
-        .and_then(|format| parse(format, &body))
-        .map_err(|e| match e {
+    Format::from_content_type(content_type).and_then(|format| parse(format, &body)).map_err(|e| {
+        match e {
             BodyError::Malformed(reason) => error(StatusCode::BAD_REQUEST, &reason),
             BodyError::TooManyItems { items, max } => error(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -95,7 +94,8 @@ fn parse<T>(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "content type must be application/json or application/octet-stream",
             ),
-        })
+        }
+    })
 }
 
 fn answer(result: Result<Vec<Answer>, StoreError>) -> Response {
@@ -108,13 +108,14 @@ fn answer(result: Result<Vec<Answer>, StoreError>) -> Response {
             return r;
         }
     };
-    let limited = answers
-        .iter()
-        .any(|a| matches!(a, Answer::Rejected { reason: Reject::RateLimited, .. }));
+    let limited =
+        answers.iter().any(|a| matches!(a, Answer::Rejected { reason: Reject::RateLimited, .. }));
     let mut response = Json(json!({ "results": answers })).into_response();
     if limited {
         *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(RATE_LIMIT_RETRY_AFTER_SECONDS));
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(RATE_LIMIT_RETRY_AFTER_SECONDS));
     }
     response
 }

@@ -19,7 +19,7 @@ use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 use gridmint_protocol::emission::EpochClock;
 use serde::Serialize;
 
-use crate::store::{Inserted, NewReading, NewReceipt, Store, StoreError};
+use crate::store::{Inserted, NewReading, NewReceipt, Store, StoreError, Table};
 use bindings::CachedBindings;
 use rate_limit::RateLimiter;
 use verify::{Checked, Reject};
@@ -71,6 +71,7 @@ pub struct Ingest {
 
 /// Which kind of input, and how to check and store it.
 trait Kind: Copy + Send + 'static {
+    const TABLE: Table;
     type Row: Send + Sync + 'static;
     fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject>;
     fn row(self, clock: &EpochClock) -> Option<Self::Row>;
@@ -78,6 +79,7 @@ trait Kind: Copy + Send + 'static {
 }
 
 impl Kind for SignedReading {
+    const TABLE: Table = Table::Readings;
     type Row = NewReading;
     fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject> {
         verify::check_reading(self, deployment)
@@ -91,6 +93,7 @@ impl Kind for SignedReading {
 }
 
 impl Kind for SignedReceipt {
+    const TABLE: Table = Table::Receipts;
     type Row = NewReceipt;
     fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject> {
         verify::check_receipt(self, deployment)
@@ -149,67 +152,91 @@ impl Ingest {
         .map_err(|e| StoreError::Task(e.to_string()))?;
 
         let mut answers: Vec<Option<Answer>> = Vec::with_capacity(checked.len());
-        let mut rows = Vec::new();
-        let mut taken = Vec::new(); // (answer index, checked) of each row
+        let mut admitted = Vec::new(); // (answer index, row, checked)
         for result in checked {
             let outcome = match result {
-                Ok((signed, c)) => self.admit(signed, c, limiter).await,
+                Ok((signed, c)) => self.admit(signed, c).await,
                 Err(reject) => Err(reject),
             };
             match outcome {
                 Ok((row, c)) => {
-                    taken.push((answers.len(), c));
-                    rows.push(row);
+                    admitted.push((answers.len(), row, c));
                     answers.push(None);
                 }
                 Err(reject) => answers.push(Some(Answer::rejected(reject))),
             }
         }
-        if !rows.is_empty() {
-            let ids: Vec<[u8; 32]> = rows.iter().map(K::identity).collect();
-            // Spawned so the commit completes even if the client goes away mid-request.
-            let inserted = match tokio::spawn(insert(rows)).await {
-                Ok(Ok(inserted)) => inserted,
-                Ok(Err(e)) => return Err(release_all(limiter, &taken, e)),
-                Err(e) => return Err(release_all(limiter, &taken, StoreError::Task(e.to_string()))),
-            };
-            for (((index, c), id), done) in taken.iter().zip(ids).zip(inserted) {
-                let identity = wire::hex(&id);
-                let answer = match done {
-                    Inserted::Accepted => Answer::Accepted { identity },
-                    Inserted::Duplicate => {
-                        limiter.release(&c.device_key, c.device_time);
-                        Answer::Duplicate { identity }
-                    }
-                };
-                if let Some(slot) = answers.get_mut(*index) {
-                    *slot = Some(answer);
+        if admitted.is_empty() {
+            return Ok(finish(answers));
+        }
+        // Inputs already stored are duplicates whatever the rate: resending never throttles.
+        let ids: Vec<[u8; 32]> = admitted.iter().map(|(_, row, _)| K::identity(row)).collect();
+        let known = self.store.existing(K::TABLE, &ids).await?;
+        let mut rows = Vec::with_capacity(admitted.len());
+        let mut meta = Vec::with_capacity(admitted.len()); // (index, identity, checked, slot taken)
+        for ((index, row, c), id) in admitted.into_iter().zip(ids) {
+            let taken = !known.contains(&id);
+            if taken && !limiter.try_take(&c.device_key, c.device_time) {
+                if let Some(slot) = answers.get_mut(index) {
+                    *slot = Some(Answer::rejected(Reject::RateLimited));
                 }
+                continue;
+            }
+            rows.push(row);
+            meta.push((index, id, c, taken));
+        }
+        if rows.is_empty() {
+            return Ok(finish(answers));
+        }
+        // Spawned so the commit completes even if the client goes away mid-request.
+        let inserted = match tokio::spawn(insert(rows)).await {
+            Ok(Ok(inserted)) => inserted,
+            Ok(Err(e)) => return Err(release_all(limiter, &meta, e)),
+            Err(e) => return Err(release_all(limiter, &meta, StoreError::Task(e.to_string()))),
+        };
+        for ((index, id, c, taken), done) in meta.iter().zip(inserted) {
+            let identity = wire::hex(id);
+            let answer = match done {
+                Inserted::Accepted => Answer::Accepted { identity },
+                Inserted::Duplicate => {
+                    if *taken {
+                        limiter.release(&c.device_key, c.device_time);
+                    }
+                    Answer::Duplicate { identity }
+                }
+            };
+            if let Some(slot) = answers.get_mut(*index) {
+                *slot = Some(answer);
             }
         }
-        // Every index was filled above; a gap would be a bug, answered as retryable.
-        Ok(answers.into_iter().map(|a| a.unwrap_or(Answer::rejected(Reject::Unavailable))).collect())
+        Ok(finish(answers))
     }
 
-    /// Binding, then rate limit; the row to insert if both pass.
-    async fn admit<K: Kind>(
-        &self,
-        signed: K,
-        c: Checked,
-        limiter: &RateLimiter,
-    ) -> Result<(K::Row, Checked), Reject> {
+    /// The binding check; the row to insert if it passes.
+    async fn admit<K: Kind>(&self, signed: K, c: Checked) -> Result<(K::Row, Checked), Reject> {
         verify::check_binding(&self.bindings, &c).await?;
         let row = signed.row(&self.settings.clock).ok_or(Reject::Malformed)?;
-        if !limiter.try_take(&c.device_key, c.device_time) {
-            return Err(Reject::RateLimited);
-        }
         Ok((row, c))
     }
 }
 
-fn release_all(limiter: &RateLimiter, taken: &[(usize, Checked)], e: StoreError) -> StoreError {
-    for (_, c) in taken {
-        limiter.release(&c.device_key, c.device_time);
+/// Every index is filled by `process`; a gap would be a bug, answered as retryable.
+fn finish(answers: Vec<Option<Answer>>) -> Vec<Answer> {
+    answers
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Answer::rejected(Reject::Unavailable)))
+        .collect()
+}
+
+fn release_all(
+    limiter: &RateLimiter,
+    meta: &[(usize, [u8; 32], Checked, bool)],
+    e: StoreError,
+) -> StoreError {
+    for (_, _, c, taken) in meta {
+        if *taken {
+            limiter.release(&c.device_key, c.device_time);
+        }
     }
     e
 }

@@ -77,7 +77,11 @@ impl Format {
     }
 }
 
-pub fn parse_readings(format: Format, body: &[u8], max: usize) -> Result<Vec<Item<SignedReading>>, BodyError> {
+pub fn parse_readings(
+    format: Format,
+    body: &[u8],
+    max: usize,
+) -> Result<Vec<Item<SignedReading>>, BodyError> {
     match format {
         Format::Json => parse_json::<JsonReading, _>(body, max, |j| {
             Ok(SignedReading {
@@ -90,12 +94,20 @@ pub fn parse_readings(format: Format, body: &[u8], max: usize) -> Result<Vec<Ite
             let (message, rest) = r.split_first_chunk::<{ EnergyReading::LEN }>()?;
             let (device_key, rest) = rest.split_first_chunk::<32>()?;
             let signature = rest.first_chunk::<64>()?;
-            Some(SignedReading { device_key: *device_key, message: *message, signature: *signature })
+            Some(SignedReading {
+                device_key: *device_key,
+                message: *message,
+                signature: *signature,
+            })
         }),
     }
 }
 
-pub fn parse_receipts(format: Format, body: &[u8], max: usize) -> Result<Vec<Item<SignedReceipt>>, BodyError> {
+pub fn parse_receipts(
+    format: Format,
+    body: &[u8],
+    max: usize,
+) -> Result<Vec<Item<SignedReceipt>>, BodyError> {
     match format {
         Format::Json => parse_json::<JsonReceipt, _>(body, max, |j| {
             Ok(SignedReceipt {

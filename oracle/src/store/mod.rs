@@ -15,6 +15,9 @@ mod rows;
 
 pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
+use std::collections::HashSet;
+
+use gridmint_protocol::merkle::Hash32;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
@@ -50,6 +53,25 @@ pub enum Inserted {
     /// An input with the same identity was already stored (or earlier in the batch).
     Duplicate,
 }
+
+/// The two input tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Readings,
+    Receipts,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Readings => "readings",
+            Self::Receipts => "receipts",
+        }
+    }
+}
+
+/// Identities per `IN (...)` query (well under every backend's parameter limit).
+const EXISTING_CHUNK: usize = 500;
 
 /// Row counts (for `/health` and tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -157,6 +179,34 @@ impl Store {
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// Which of `ids` are already stored in `table`.
+    pub async fn existing(
+        &self,
+        table: Table,
+        ids: &[Hash32],
+    ) -> Result<HashSet<Hash32>, StoreError> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(EXISTING_CHUNK) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT identity FROM {} WHERE identity IN ({})",
+                table.name(),
+                params.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.to_vec());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let id: Vec<u8> = row.try_get(0)?;
+                let id: Hash32 =
+                    id.try_into().map_err(|_| StoreError::Corrupt("identity length"))?;
+                found.insert(id);
+            }
+        }
+        Ok(found)
     }
 
     /// Every stored reading of `epoch`, sorted by identity.

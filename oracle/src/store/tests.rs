@@ -136,11 +136,8 @@ async fn epoch_node_queries_use_the_index() {
 async fn pragmas_are_wal_and_full_sync() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = open(&dir).await;
-    let mode: String = sqlx::query("PRAGMA journal_mode")
-        .fetch_one(store.pool())
-        .await
-        .expect("pragma")
-        .get(0);
+    let mode: String =
+        sqlx::query("PRAGMA journal_mode").fetch_one(store.pool()).await.expect("pragma").get(0);
     assert_eq!(mode, "wal");
     // 2 = FULL.
     let sync: i64 =
@@ -167,8 +164,25 @@ async fn reopening_an_existing_database_keeps_rows_and_skips_applied_migrations(
         .expect("count")
         .get(0);
     assert_eq!(applied, i64::try_from(SQLITE_MIGRATOR.iter().count()).expect("small"));
-    assert_eq!(
-        store.insert_readings(&[a], 1).await.expect("insert"),
-        [Inserted::Duplicate]
-    );
+    assert_eq!(store.insert_readings(&[a], 1).await.expect("insert"), [Inserted::Duplicate]);
+}
+
+#[tokio::test]
+async fn existing_finds_stored_identities_across_chunks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let stored: Vec<_> = (0..3).map(|s| reading(6, 1, s, 1_000)).collect();
+    store.insert_readings(&stored, 0).await.expect("insert");
+    // More ids than one IN chunk, the stored ones at the end.
+    let mut ids: Vec<Hash32> = (0..EXISTING_CHUNK as u16 + 10)
+        .map(|i| {
+            let mut id = [0xee; 32];
+            id[..2].copy_from_slice(&i.to_le_bytes());
+            id
+        })
+        .collect();
+    ids.extend(stored.iter().map(|r| r.identity));
+    let found = store.existing(Table::Readings, &ids).await.expect("existing");
+    assert_eq!(found, stored.iter().map(|r| r.identity).collect());
+    assert!(store.existing(Table::Receipts, &ids).await.expect("existing").is_empty());
 }

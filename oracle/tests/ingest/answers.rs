@@ -1,7 +1,7 @@
 //! Per-item answers: accepted, duplicate and every rejection reason.
 
-use gridmint_oracle::ingest::bindings_rpc::RpcBindings;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
+use gridmint_oracle::ingest::bindings_rpc::RpcBindings;
 use gridmint_protocol::crediting::SignedReading;
 use gridmint_protocol::messages::WorkReceipt;
 use gridmint_sdk::node_staking::NodeKind;
@@ -132,7 +132,8 @@ async fn receipts_need_both_signatures() {
     let device = &h.node.device;
     let requester = Keypair::new();
     let good = signed_receipt(device, &requester, &h.receipt(h.node.node_id, 1, &requester));
-    let mut bad_device = signed_receipt(device, &requester, &h.receipt(h.node.node_id, 2, &requester));
+    let mut bad_device =
+        signed_receipt(device, &requester, &h.receipt(h.node.node_id, 2, &requester));
     bad_device.device_signature[5] ^= 1;
     let mut bad_requester =
         signed_receipt(device, &requester, &h.receipt(h.node.node_id, 3, &requester));
@@ -175,7 +176,8 @@ async fn receipts_need_both_signatures() {
 async fn binding_source_down_is_a_retryable_unavailable() {
     let h = Harness::start(LIMITS).await;
     // A real RpcClient pointed at a port nothing listens on (bound, then closed).
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let rpc = RpcBindings::new(
         format!("http://{port}"),
         solana_commitment_config::CommitmentConfig::confirmed(),

@@ -81,14 +81,11 @@ impl Harness {
         let operator = staking.operator(&mut env, 1_000_000).await;
         let node = staking.register(&mut env, &operator, NodeKind::Hybrid, 10_000).await;
         let other = staking.register(&mut env, &operator, NodeKind::Energy, 10_000).await;
-        let source = Arc::new(BankBindings {
-            client: env.ctx.banks_client.clone(),
-            config: staking.config,
-        });
+        let source =
+            Arc::new(BankBindings { client: env.ctx.banks_client.clone(), config: staking.config });
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(&dir.path().join("oracle.db")))
-            .await
-            .expect("store");
+        let store =
+            Store::open(&Store::sqlite_url(&dir.path().join("oracle.db"))).await.expect("store");
         let policy = CachePolicy {
             ttl: Duration::from_secs(60),
             // Always ask again for unknown keys: the lagging-RPC retry is part of a test.
@@ -160,10 +157,8 @@ impl Harness {
             .await
             .expect("request");
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .map(|v| v.to_str().expect("ascii").to_string());
+        let retry_after =
+            response.headers().get("retry-after").map(|v| v.to_str().expect("ascii").to_string());
         let bytes = response.bytes().await.expect("body");
         let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
         Reply { status, retry_after, json }

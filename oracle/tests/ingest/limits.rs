@@ -61,16 +61,16 @@ async fn rate_limit_counts_device_time_and_answers_429_with_retry_after() {
     let key = &h.node.device;
     let id = h.node.node_id;
     // Given a backlog: one reading per device minute over an hour, flushed at once.
-    let backlog: Vec<_> =
-        (0..60).map(|m| reading_record(&signed_reading(key, &h.reading(id, m + 1, m as i64 * 60)))).collect();
+    let backlog: Vec<_> = (0..60)
+        .map(|m| reading_record(&signed_reading(key, &h.reading(id, m + 1, m as i64 * 60))))
+        .collect();
     let r = h.post("/v1/readings", "application/octet-stream", backlog.concat()).await;
     assert_eq!(r.status, 200, "a backlog is never throttled");
     assert!(r.outcomes().iter().all(|o| *o == accepted()));
 
     // Given three readings within one device minute, Then the third is rate limited.
-    let burst: Vec<_> = (0..3)
-        .map(|i| signed_reading(key, &h.reading(id, 100 + i, 7_200 + i as i64)))
-        .collect();
+    let burst: Vec<_> =
+        (0..3).map(|i| signed_reading(key, &h.reading(id, 100 + i, 7_200 + i as i64))).collect();
     let body: Vec<_> = burst.iter().map(reading_json).collect();
     let r = h.post_json("/v1/readings", json!(body)).await;
     assert_eq!(r.status, 429);
@@ -98,7 +98,13 @@ async fn garbled_bodies_never_yield_a_server_error() {
         serde_json::to_vec(&json!([reading_json(&good), reading_json(&good)])).expect("json"),
         b"{\"device_key\":\"\",\"message\":\"\",\"signature\":\"\"}".to_vec(),
     ];
-    let types = ["application/json", "application/octet-stream", "text/plain", "", "application/json; charset=utf-8"];
+    let types = [
+        "application/json",
+        "application/octet-stream",
+        "text/plain",
+        "",
+        "application/json; charset=utf-8",
+    ];
     for round in 0..300 {
         let mut body = seeds[round % seeds.len()].clone();
         match rng.gen_range(0..4) {
