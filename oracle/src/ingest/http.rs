@@ -46,7 +46,7 @@ async fn readings(
         wire::parse_readings(f, b, ingest.settings.max_batch_items)
     }) {
         Ok(items) => items,
-        Err(response) => return response,
+        Err((status, reason)) => return error(status, &reason),
     };
     answer(ingest.readings(items).await)
 }
@@ -60,7 +60,7 @@ async fn receipts(
         wire::parse_receipts(f, b, ingest.settings.max_batch_items)
     }) {
         Ok(items) => items,
-        Err(response) => return response,
+        Err((status, reason)) => return error(status, &reason),
     };
     answer(ingest.receipts(items).await)
 }
@@ -79,20 +79,20 @@ fn parse<T>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     parse: impl FnOnce(Format, &[u8]) -> Result<T, BodyError>,
-) -> Result<T, Response> {
+) -> Result<T, (StatusCode, String)> {
     // A body over the limit fails here (413), before anything is parsed.
-    let body = body.map_err(|r| error(r.status(), &r.body_text()))?;
+    let body = body.map_err(|r| (r.status(), r.body_text()))?;
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
     Format::from_content_type(content_type).and_then(|format| parse(format, &body)).map_err(|e| {
         match e {
-            BodyError::Malformed(reason) => error(StatusCode::BAD_REQUEST, &reason),
-            BodyError::TooManyItems { items, max } => error(
+            BodyError::Malformed(reason) => (StatusCode::BAD_REQUEST, reason),
+            BodyError::TooManyItems { items, max } => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("batch of {items} items exceeds the limit of {max}"),
+                format!("batch of {items} items exceeds the limit of {max}"),
             ),
-            BodyError::UnsupportedMediaType => error(
+            BodyError::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "content type must be application/json or application/octet-stream",
+                "content type must be application/json or application/octet-stream".into(),
             ),
         }
     })

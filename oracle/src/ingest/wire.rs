@@ -167,7 +167,7 @@ fn parse_binary<T>(
     max: usize,
     convert: impl Fn(&[u8]) -> Option<T>,
 ) -> Result<Vec<Item<T>>, BodyError> {
-    if body.is_empty() || body.len() % record != 0 {
+    if body.is_empty() || !body.len().is_multiple_of(record) {
         return Err(BodyError::Malformed(format!(
             "binary body of {} bytes is not a non-zero multiple of the {record}-byte record",
             body.len()
