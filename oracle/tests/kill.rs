@@ -185,6 +185,8 @@ async fn kill_9_loses_no_accepted_reading_and_sigterm_is_graceful() {
 
     // Then after a restart every accepted reading is already stored (answered `duplicate`),
     let mut oracle = Oracle::spawn(&config, &bindings);
+    let health = http.get(format!("{}/health", oracle.base)).send().await.expect("health");
+    assert_eq!(health.status().as_u16(), 200);
     for s in &accepted {
         assert_eq!(post(&http, &oracle.base, s).await.as_deref(), Some("duplicate"));
     }
