@@ -2,6 +2,8 @@
 //! programs, and a stock `RpcClient` initializes node-staking, registers a node and stakes.
 //! Events are read back the way an indexer would: `getTransaction` → inner instructions.
 
+mod rpc_chain;
+
 use std::time::Duration;
 
 use anchor_lang::Discriminator;
@@ -234,4 +236,7 @@ async fn register_and_stake_over_json_rpc() {
         .await
         .expect("getProgramAccounts");
     assert_eq!(found.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![node_address]);
+
+    // And: the SDK's `RpcChain` reads, sends and decodes over the same endpoint.
+    rpc_chain::check_rpc_chain(localnet.rpc_url(), &operator, &device, &tokens).await;
 }
