@@ -7,8 +7,9 @@
 //!
 //! That gives about `N / 2` distinct recipients, not correlated with the node order. Node
 //! values: 10 % without stake, stakes up to 10⁴ tokens (9 decimals), work up to 10⁶ units,
-//! energy for half of the nodes up to 10⁵ Wh, 30 % green. Two epochs are drawn over the same
-//! nodes: epoch 0 builds the previous cumulative state, epoch 1 is the one timed.
+//! energy for half of the nodes up to 10⁵ Wh, 30 % hybrid (consume energy, part of it
+//! matched clean energy). Two epochs are drawn over the same nodes: epoch 0 builds the
+//! previous cumulative state, epoch 1 is the one timed.
 
 use gridmint_protocol::rewards::{
     CumulativeState, EpochManifest, NodeEpochInput, RewardParams, MANIFEST_VERSION,
@@ -68,13 +69,19 @@ impl Fleet {
         self.nodes
             .iter()
             .zip(&self.recipients)
-            .map(|(node, recipient)| NodeEpochInput {
-                node: *node,
-                recipient: *recipient,
-                stake: if rng.gen_bool(0.1) { 0 } else { rng.gen_range(1..=10_000u64) * token },
-                work_units: rng.gen_range(0..=1_000_000),
-                energy_wh: if rng.gen_bool(0.5) { rng.gen_range(1..=100_000) } else { 0 },
-                green: rng.gen_bool(0.3),
+            .map(|(node, recipient)| {
+                let energy_wh = if rng.gen_bool(0.5) { rng.gen_range(1..=100_000) } else { 0 };
+                let consumed_wh = if rng.gen_bool(0.3) { rng.gen_range(1..=50_000) } else { 0 };
+                NodeEpochInput {
+                    node: *node,
+                    recipient: *recipient,
+                    stake: if rng.gen_bool(0.1) { 0 } else { rng.gen_range(1..=10_000u64) * token },
+                    work_units: rng.gen_range(0..=1_000_000),
+                    energy_wh,
+                    consumed_wh,
+                    matched_wh: rng.gen_range(0..=energy_wh.min(consumed_wh)),
+                    ..NodeEpochInput::default()
+                }
             })
             .collect()
     }
@@ -85,6 +92,7 @@ pub fn manifest(epoch: u64, state: &CumulativeState, nodes: Vec<NodeEpochInput>)
     let start = 1_700_000_000i64.saturating_add(i64::try_from(epoch).unwrap_or(0) * 86_400);
     EpochManifest {
         version: MANIFEST_VERSION,
+        node_staking_program: [0xB6; 32],
         rewards_program: [0xB7; 32],
         epoch,
         epoch_start: start,
@@ -92,6 +100,8 @@ pub fn manifest(epoch: u64, state: &CumulativeState, nodes: Vec<NodeEpochInput>)
         emission: EMISSION,
         params: params(),
         stake_decimals: STAKE_DECIMALS,
+        inputs_root: [0xB8; 32],
+        corrections_hash: [0; 32],
         previous_manifest_hash: state.last_manifest_hash,
         previous_cumulative_total: state.cumulative_total,
         nodes,

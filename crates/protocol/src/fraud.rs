@@ -141,7 +141,12 @@ pub fn classify(
     if b.produced_wh < a.produced_wh || b.consumed_wh < a.consumed_wh {
         return Ok(FraudKind::CounterRegression);
     }
-    let elapsed = u64::try_from(b.timestamp.saturating_sub(a.timestamp)).unwrap_or(0);
+    // Δt = max(b.ts − a.ts, 0) exactly: the difference of two i64 fits an i128 and, when
+    // positive, a u64 (a saturating i64 difference would shrink it and convict).
+    let elapsed = i128::from(b.timestamp)
+        .checked_sub(i128::from(a.timestamp))
+        .and_then(|d| u64::try_from(d).ok())
+        .unwrap_or(0);
     let rise = u128::from(b.produced_wh.saturating_sub(a.produced_wh));
     if rise > energy_allowance_wh(max_energy_wp, elapsed) {
         return Ok(FraudKind::CapacityViolation);
@@ -251,6 +256,16 @@ mod tests {
             classify(&a, &reading(2, T0 - 7_200, 1_094), 5_000),
             Ok(FraudKind::CapacityViolation)
         );
+    }
+
+    #[test]
+    fn elapsed_time_is_not_saturated() {
+        // ts from i64::MIN to i64::MAX is 2⁶⁴ − 1 s: at 1 W that allows ≈ 5.64 × 10¹⁵ Wh. A
+        // saturating i64 difference (2⁶³ − 1 s, ≈ 2.82 × 10¹⁵ Wh) would convict this pair.
+        let a = reading(1, i64::MIN, 0);
+        let b = reading(2, i64::MAX, 4_000_000_000_000_000);
+        assert_eq!(energy_allowance_wh(1, u64::MAX), 5_636_505_133_633_476);
+        assert_eq!(classify(&a, &b, 1), Err(PairError::NoFraud));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! root or a signed message means the same thing everywhere.
 #![forbid(unsafe_code)]
 
+pub mod crediting;
 pub mod deployment;
 pub mod ed25519;
 pub mod emission;
@@ -14,3 +15,4 @@ pub mod merkle;
 pub mod messages;
 pub mod mint_policy;
 pub mod rewards;
+pub mod views;

@@ -1,11 +1,13 @@
 //! The reward formula (PROTOCOL.md §3) and the epoch manifest (§5).
 //!
 //! One epoch's emission `E` is split into a compute pool (`compute_pool_bps` of `E`, rounded
-//! down) and an energy pool (the rest). The compute pool is shared by *creditable work*: a
-//! node's verified work units, capped at `work_per_staked_token` per whole staked token. The
-//! energy pool is shared by verified clean energy in Wh, weighted `10⁴ + green_bonus_bps` for
-//! green-certified nodes and `10⁴` otherwise. Each node's share is rounded down; what rounding
-//! leaves over (and a pool nobody qualifies for) is dust: never minted, never carried over.
+//! down) and an energy pool (the rest). The compute pool is shared by compute weight: a
+//! node's credited work (capped at `work_per_staked_token` per whole staked token) × 10⁴,
+//! plus `green_bonus_bps` for the part of it covered by matched clean energy (green compute,
+//! at most `matched_wh × max_work_per_wh` units). The energy pool is shared by credited clean
+//! energy in Wh (capped at `wh_per_staked_token` per whole staked token) × 10⁴. Each node's
+//! share is rounded down; what rounding leaves over (and a pool nobody qualifies for) is
+//! dust: never minted, never carried over.
 //! Node rewards are summed per reward recipient and added to the recipients' cumulative
 //! amounts, which are the leaves of the epoch's Merkle tree (§4).
 //!
@@ -24,12 +26,12 @@ mod sums;
 pub use muldiv::mul_div_floor;
 pub use sums::{accumulate, sum_by_recipient, RecipientAmounts};
 
-/// Largest green bonus: green energy weighs at most twice as much as other energy.
+/// Largest green bonus: green compute weighs at most twice as much as other compute.
 pub const MAX_GREEN_BONUS_BPS: u16 = 10_000;
 /// Largest number of stake-mint decimals (10¹⁹ is the first power of ten above `u64::MAX`).
 pub const MAX_STAKE_DECIMALS: u8 = 19;
-/// The only manifest format so far.
-pub const MANIFEST_VERSION: u8 = 1;
+/// The manifest format (v2: crediting results, `inputs_root`, `corrections_hash`).
+pub const MANIFEST_VERSION: u8 = 2;
 
 /// The off-chain reward parameters, stored in the rewards program's config so every oracle
 /// applies the same values.
@@ -37,7 +39,8 @@ pub const MANIFEST_VERSION: u8 = 1;
 pub struct RewardParams {
     /// Share of each epoch's emission for the compute pool (the rest is the energy pool).
     pub compute_pool_bps: u16,
-    /// Extra weight of green-certified energy, in bps on top of 10⁴.
+    /// Extra weight of green compute (work covered by matched clean energy), in bps on top
+    /// of 10⁴.
     pub green_bonus_bps: u16,
     /// Creditable work units per whole staked token per epoch.
     pub work_per_staked_token: u64,
@@ -87,21 +90,27 @@ impl RewardParams {
     }
 }
 
-/// One node's verified inputs for one epoch, as listed in the manifest.
+/// One node's credited inputs for one epoch, as listed in the manifest (116 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
 pub struct NodeEpochInput {
     /// The node's account address (its identity in the registry).
     pub node: [u8; 32],
-    /// Owner of the token account the node's rewards are paid to.
+    /// `recipient(e)`: owner of the token account the node's rewards are paid to.
     pub recipient: [u8; 32],
-    /// Active stake at the end of the epoch, in base units of the stake mint.
+    /// `stake(e)`, in base units of the stake mint.
     pub stake: u64,
-    /// Verified compute work units in the epoch.
+    /// Credited work units (§9.5).
     pub work_units: u64,
-    /// Verified clean energy delivered in the epoch, in Wh.
+    /// Credited clean energy produced, Wh (§9.3).
     pub energy_wh: u64,
-    /// Whether the node's energy is green-certified (earns the green bonus).
-    pub green: bool,
+    /// Energy consumed by the compute hardware, Wh (§9.4; 0 unless hybrid).
+    pub consumed_wh: u64,
+    /// Clean energy produced and consumed in the same hour, Wh (§9.4).
+    pub matched_wh: u64,
+    /// Reserved for the challenge protocol (0 until defined; issued = 0 ⇒ pass rate 1).
+    pub challenges_issued: u32,
+    pub challenges_passed: u32,
+    pub challenges_void: u32,
 }
 
 /// One node's reward for one epoch.
@@ -111,6 +120,10 @@ pub struct NodeReward {
     pub recipient: [u8; 32],
     /// Work counted for the compute pool: `min(work_units, cap)`.
     pub creditable_work: u64,
+    /// Part of `creditable_work` that earns the green bonus.
+    pub green_work: u64,
+    /// Energy counted for the energy pool: `min(energy_wh, cap)`.
+    pub creditable_energy: u64,
     pub compute_reward: u64,
     pub energy_reward: u64,
 }
@@ -166,24 +179,33 @@ pub fn compute_epoch_rewards(
     let energy_pool = emission.checked_sub(compute_pool).ok_or(RewardError::Overflow)?;
 
     let token = 10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
-    let mut credits = Vec::with_capacity(nodes.len());
-    let mut weights = Vec::with_capacity(nodes.len());
+    let stake_cap = |stake: u64, per_token: u64| {
+        u128::from(stake)
+            .checked_mul(u128::from(per_token))
+            .and_then(|v| v.checked_div(token))
+            .ok_or(RewardError::Overflow)
+    };
+    let mut parts = Vec::with_capacity(nodes.len());
     let (mut total_credit, mut total_weight) = (0u128, 0u128);
     for node in nodes {
-        let cap = u128::from(node.stake)
-            .checked_mul(u128::from(params.work_per_staked_token))
-            .and_then(|v| v.checked_div(token))
+        let credit =
+            u128::from(node.work_units).min(stake_cap(node.stake, params.work_per_staked_token)?);
+        let energy =
+            u128::from(node.energy_wh).min(stake_cap(node.stake, params.wh_per_staked_token)?);
+        // matched × max_work_per_wh < 2¹²⁸; the weights below stay under 2⁸⁰ per node.
+        let green = u128::from(node.matched_wh)
+            .checked_mul(u128::from(params.max_work_per_wh))
+            .ok_or(RewardError::Overflow)?
+            .min(credit);
+        let compute_weight = credit
+            .checked_mul(bps)
+            .zip(green.checked_mul(u128::from(params.green_bonus_bps)))
+            .and_then(|(a, b)| a.checked_add(b))
             .ok_or(RewardError::Overflow)?;
-        let credit = u128::from(node.work_units).min(cap);
-        let multiplier = bps
-            .checked_add(if node.green { u128::from(params.green_bonus_bps) } else { 0 })
-            .ok_or(RewardError::Overflow)?;
-        let weight =
-            u128::from(node.energy_wh).checked_mul(multiplier).ok_or(RewardError::Overflow)?;
-        total_credit = total_credit.checked_add(credit).ok_or(RewardError::Overflow)?;
-        total_weight = total_weight.checked_add(weight).ok_or(RewardError::Overflow)?;
-        credits.push(credit);
-        weights.push(weight);
+        let energy_weight = energy.checked_mul(bps).ok_or(RewardError::Overflow)?;
+        total_credit = total_credit.checked_add(compute_weight).ok_or(RewardError::Overflow)?;
+        total_weight = total_weight.checked_add(energy_weight).ok_or(RewardError::Overflow)?;
+        parts.push((credit, green, energy, compute_weight, energy_weight));
     }
 
     let share = |pool: u64, part: u128, whole: u128| -> Result<u64, RewardError> {
@@ -197,13 +219,16 @@ pub fn compute_epoch_rewards(
     let mut rewards = Vec::with_capacity(nodes.len());
     let mut per_recipient = Vec::with_capacity(nodes.len());
     let mut paid: u64 = 0;
-    for ((node, credit), weight) in nodes.iter().zip(credits).zip(weights) {
+    let to_u64 = |v: u128| u64::try_from(v).map_err(|_| RewardError::Overflow);
+    for (node, (credit, green, energy, compute_weight, energy_weight)) in nodes.iter().zip(parts) {
         let reward = NodeReward {
             node: node.node,
             recipient: node.recipient,
-            creditable_work: u64::try_from(credit).map_err(|_| RewardError::Overflow)?,
-            compute_reward: share(compute_pool, credit, total_credit)?,
-            energy_reward: share(energy_pool, weight, total_weight)?,
+            creditable_work: to_u64(credit)?,
+            green_work: to_u64(green)?,
+            creditable_energy: to_u64(energy)?,
+            compute_reward: share(compute_pool, compute_weight, total_credit)?,
+            energy_reward: share(energy_pool, energy_weight, total_weight)?,
         };
         let amount =
             reward.compute_reward.checked_add(reward.energy_reward).ok_or(RewardError::Overflow)?;
@@ -223,6 +248,8 @@ pub fn compute_epoch_rewards(
 pub struct EpochManifest {
     /// [`MANIFEST_VERSION`].
     pub version: u8,
+    /// The node-staking program of the deployment (stake, views, bindings).
+    pub node_staking_program: [u8; 32],
     /// The rewards program this epoch belongs to (one deployment's manifests never fit
     /// another's).
     pub rewards_program: [u8; 32],
@@ -236,11 +263,15 @@ pub struct EpochManifest {
     pub params: RewardParams,
     /// Decimals of the stake mint (immutable), read from the mint account.
     pub stake_decimals: u8,
+    /// Merkle root over the identities of the inputs considered (§9.8).
+    pub inputs_root: Hash32,
+    /// The correction document in force (`veto_epoch`'s reason), zero for none (§9.7).
+    pub corrections_hash: Hash32,
     /// Hash of the manifest of the previous finalized epoch (zero for epoch 0).
     pub previous_manifest_hash: Hash32,
     /// `cumulative_total` of the previous finalized epoch (0 for epoch 0).
     pub previous_cumulative_total: u64,
-    /// Every eligible node with its inputs, strictly increasing by `node`.
+    /// Every listed node (§9.6) with its inputs, strictly increasing by `node`.
     pub nodes: Vec<NodeEpochInput>,
 }
 
@@ -342,9 +373,9 @@ mod tests {
             compute_pool_bps: 6_000,
             green_bonus_bps: 5_000,
             work_per_staked_token: 10,
-            wh_per_staked_token: 0,
+            wh_per_staked_token: 100,
             max_capacity_factor_bps: 10_000,
-            max_work_per_wh: 0,
+            max_work_per_wh: 2,
         }
     }
 
@@ -354,7 +385,7 @@ mod tests {
         stake_tokens: u64,
         work: u64,
         wh: u64,
-        green: bool,
+        matched: u64,
     ) -> NodeEpochInput {
         NodeEpochInput {
             node: k(n),
@@ -362,44 +393,59 @@ mod tests {
             stake: stake_tokens * 1_000_000,
             work_units: work,
             energy_wh: wh,
-            green,
+            consumed_wh: matched,
+            matched_wh: matched,
+            ..NodeEpochInput::default()
         }
+    }
+
+    /// Per-recipient amounts from the node rewards (independent of `per_recipient`'s type).
+    fn amount_of(r: &EpochRewards, recipient: u8) -> u64 {
+        r.nodes.iter().filter(|n| n.recipient == k(recipient)).map(NodeReward::total).sum()
     }
 
     #[test]
     fn worked_example() {
-        // E = 1,000,000: compute pool 600,000, energy pool 400,000.
+        // PROTOCOL.md §3. E = 1,000,000: compute pool 600,000, energy pool 400,000.
         let nodes = [
-            // stake 5 tokens → cap 50 work; reports 80 → credit 50.
-            node(1, 10, 5, 80, 0, false),
-            // stake 100 tokens → cap 1000; reports 150 → credit 150.
-            node(2, 10, 100, 150, 1_000, true),
-            // no stake → no compute credit; 3,000 Wh non-green.
-            node(3, 20, 0, 500, 3_000, false),
+            // 5 tokens → work cap 50: credit 50; weight 50 × 10⁴.
+            node(1, 10, 5, 80, 0, 0),
+            // 100 tokens: credit 150; green work min(150, 40 × 2) = 80;
+            // weight 150 × 10⁴ + 80 × 5,000 = 1,900,000; energy 1,000 × 10⁴.
+            node(2, 10, 100, 150, 1_000, 40),
+            // 20 tokens → caps 200 work and 2,000 Wh: weights 2,000,000 and 20,000,000.
+            node(3, 20, 20, 500, 3_000, 0),
         ];
         let r = compute_epoch_rewards(&params(), 6, 1_000_000, &nodes).unwrap();
         assert_eq!((r.compute_pool, r.energy_pool), (600_000, 400_000));
-        assert_eq!(r.nodes.iter().map(|n| n.creditable_work).collect::<Vec<_>>(), vec![50, 150, 0]);
-        // Compute: 600,000 × 50/200 = 150,000 and × 150/200 = 450,000.
-        assert_eq!(
-            r.nodes.iter().map(|n| n.compute_reward).collect::<Vec<_>>(),
-            vec![150_000, 450_000, 0]
-        );
-        // Energy weights: 1,000 × 15,000 = 15,000,000 and 3,000 × 10,000 = 30,000,000.
-        // 400,000 × 15/45 = 133,333.33 → 133,333; × 30/45 = 266,666.67 → 266,666.
-        assert_eq!(
-            r.nodes.iter().map(|n| n.energy_reward).collect::<Vec<_>>(),
-            vec![0, 133_333, 266_666]
-        );
-        assert_eq!(r.paid, 999_999);
-        assert_eq!(r.dust, 1);
-        assert_eq!(r.per_recipient, vec![(k(10), 733_333), (k(20), 266_666)]);
+        let col = |f: fn(&NodeReward) -> u64| r.nodes.iter().map(f).collect::<Vec<_>>();
+        assert_eq!(col(|n| n.creditable_work), vec![50, 150, 200]);
+        assert_eq!(col(|n| n.green_work), vec![0, 80, 0]);
+        assert_eq!(col(|n| n.creditable_energy), vec![0, 1_000, 2_000]);
+        // 600,000 × {0.5, 1.9, 2.0} / 4.4 = 68,181.8, 259,090.9, 272,727.3 (rounded down).
+        assert_eq!(col(|n| n.compute_reward), vec![68_181, 259_090, 272_727]);
+        // 400,000 × {1, 2} / 3 = 133,333.3, 266,666.7 (rounded down).
+        assert_eq!(col(|n| n.energy_reward), vec![0, 133_333, 266_666]);
+        assert_eq!((r.paid, r.dust), (999_997, 3));
+        assert_eq!((amount_of(&r, 10), amount_of(&r, 20)), (460_604, 539_393));
+        assert_eq!(r.per_recipient, vec![(k(10), 460_604), (k(20), 539_393)]);
+    }
+
+    #[test]
+    fn green_bonus_needs_matched_energy_and_is_capped_by_credit() {
+        let p = RewardParams { max_work_per_wh: 1_000, ..params() };
+        // Same work and stake; only node 2 matched clean energy (enough for all its work).
+        let nodes = [node(1, 1, 100, 100, 0, 0), node(2, 2, 100, 100, 0, 1_000)];
+        let r = compute_epoch_rewards(&p, 6, 2_500_000, &nodes).unwrap();
+        assert_eq!(r.nodes[1].green_work, 100);
+        // Weights 10⁶ and 1.5 × 10⁶ of the 1,500,000 compute pool.
+        assert_eq!((r.nodes[0].compute_reward, r.nodes[1].compute_reward), (600_000, 900_000));
     }
 
     #[test]
     fn empty_pools_are_dust() {
         // Nobody delivered energy: the energy pool is not paid.
-        let nodes = [node(1, 1, 10, 10, 0, false)];
+        let nodes = [node(1, 1, 10, 10, 0, 0)];
         let r = compute_epoch_rewards(&params(), 6, 1_000, &nodes).unwrap();
         assert_eq!((r.paid, r.dust), (600, 400));
         // Nobody at all: the whole emission is dust, nothing to pay.
@@ -410,8 +456,8 @@ mod tests {
 
     #[test]
     fn unsorted_or_duplicate_nodes_are_rejected() {
-        let a = node(2, 1, 1, 1, 1, false);
-        let b = node(1, 1, 1, 1, 1, false);
+        let a = node(2, 1, 1, 1, 1, 0);
+        let b = node(1, 1, 1, 1, 1, 0);
         assert_eq!(
             compute_epoch_rewards(&params(), 6, 10, &[a, b]),
             Err(RewardError::NodesNotStrictlySorted { index: 1 })
@@ -445,9 +491,9 @@ mod tests {
             compute_pool_bps: 5_000,
             green_bonus_bps: 10_000,
             work_per_staked_token: u64::MAX,
-            wh_per_staked_token: 0,
+            wh_per_staked_token: u64::MAX,
             max_capacity_factor_bps: 10_000,
-            max_work_per_wh: 0,
+            max_work_per_wh: u64::MAX,
         };
         let nodes: Vec<NodeEpochInput> = (1..=4u8)
             .map(|i| NodeEpochInput {
@@ -456,7 +502,8 @@ mod tests {
                 stake: u64::MAX,
                 work_units: u64::MAX - u64::from(i),
                 energy_wh: u64::MAX / u64::from(i),
-                green: i % 2 == 0,
+                matched_wh: if i % 2 == 0 { u64::MAX } else { 0 },
+                ..NodeEpochInput::default()
             })
             .collect();
         let r = compute_epoch_rewards(&p, 0, u64::MAX, &nodes).unwrap();
@@ -477,7 +524,8 @@ mod tests {
                     stake: rng.gen_range(0..1u64 << 50),
                     work_units: rng.gen_range(0..1u64 << 40),
                     energy_wh: rng.gen_range(0..1u64 << 40),
-                    green: rng.gen(),
+                    matched_wh: rng.gen_range(0..1u64 << 30),
+                    ..NodeEpochInput::default()
                 })
                 .collect();
             nodes.sort_by_key(|n| n.node);
@@ -486,9 +534,9 @@ mod tests {
                 compute_pool_bps: rng.gen_range(0..=10_000),
                 green_bonus_bps: rng.gen_range(0..=MAX_GREEN_BONUS_BPS),
                 work_per_staked_token: rng.gen_range(0..1_000),
-                wh_per_staked_token: 0,
+                wh_per_staked_token: rng.gen_range(0..1_000),
                 max_capacity_factor_bps: 10_000,
-                max_work_per_wh: 0,
+                max_work_per_wh: rng.gen_range(0..1_000),
             };
             let decimals = rng.gen_range(0..=9);
             let emission = rng.gen_range(0..1u64 << 62);
@@ -498,11 +546,11 @@ mod tests {
             assert!(r.per_recipient.windows(2).all(|w| w[0].0 < w[1].0));
             assert!(r.per_recipient.iter().all(|(_, a)| *a > 0));
             // Floor rounding loses less than one unit per node and pool.
-            let paying_pools = u64::from(r.nodes.iter().any(|x| x.creditable_work > 0))
-                + u64::from(nodes.iter().any(|x| x.energy_wh > 0));
-            let unpaid_pools =
-                (if r.nodes.iter().any(|x| x.creditable_work > 0) { 0 } else { r.compute_pool })
-                    + (if nodes.iter().any(|x| x.energy_wh > 0) { 0 } else { r.energy_pool });
+            let work_paid = r.nodes.iter().any(|x| x.creditable_work > 0);
+            let energy_paid = r.nodes.iter().any(|x| x.creditable_energy > 0);
+            let paying_pools = u64::from(work_paid) + u64::from(energy_paid);
+            let unpaid_pools = (if work_paid { 0 } else { r.compute_pool })
+                + (if energy_paid { 0 } else { r.energy_pool });
             assert!(r.dust < unpaid_pools + paying_pools * (nodes.len() as u64) + 1);
         }
     }
@@ -510,6 +558,7 @@ mod tests {
     fn manifest(epoch: u64, state: &CumulativeState, nodes: Vec<NodeEpochInput>) -> EpochManifest {
         EpochManifest {
             version: MANIFEST_VERSION,
+            node_staking_program: k(0xDD),
             rewards_program: k(0xEE),
             epoch,
             epoch_start: 1_000 + 100 * epoch as i64,
@@ -517,6 +566,8 @@ mod tests {
             emission: 1_000_000,
             params: params(),
             stake_decimals: 6,
+            inputs_root: k(0xAA),
+            corrections_hash: [0; 32],
             previous_manifest_hash: state.last_manifest_hash,
             previous_cumulative_total: state.cumulative_total,
             nodes,
@@ -526,8 +577,7 @@ mod tests {
     #[test]
     fn replaying_manifests_yields_cumulative_roots() {
         let mut state = CumulativeState::default();
-        let m0 =
-            manifest(0, &state, vec![node(1, 10, 5, 50, 0, false), node(2, 20, 5, 0, 100, false)]);
+        let m0 = manifest(0, &state, vec![node(1, 10, 5, 50, 0, 0), node(2, 20, 5, 0, 100, 0)]);
         let (r0, t0) = state.apply(&m0).unwrap();
         assert_eq!(r0.cumulative_total, 1_000_000);
         assert_eq!(r0.recipient_count, 2);
@@ -541,7 +591,7 @@ mod tests {
         assert_eq!((r1.root, r1.cumulative_total), (r0.root, r0.cumulative_total));
         assert_ne!(r1.manifest_hash, r0.manifest_hash);
 
-        let m2 = manifest(2, &state, vec![node(1, 10, 5, 50, 0, false)]);
+        let m2 = manifest(2, &state, vec![node(1, 10, 5, 50, 0, 0)]);
         let (r2, t2) = state.apply(&m2).unwrap();
         assert_eq!(t2.amount_of(&k(10)), 1_200_000);
         assert_eq!(t2.amount_of(&k(20)), 400_000);
@@ -552,20 +602,22 @@ mod tests {
         assert_eq!(state.apply(&stale).unwrap_err(), RewardError::PreviousStateMismatch);
         assert_eq!(state.cumulative_total, 1_600_000);
         let mut bad = manifest(3, &state, vec![]);
-        bad.version = 2;
+        bad.version = 1;
         assert_eq!(state.apply(&bad).unwrap_err(), RewardError::UnknownManifestVersion);
     }
 
     #[test]
     fn manifest_hash_is_sha256_of_borsh() {
-        let m = manifest(0, &CumulativeState::default(), vec![node(1, 2, 3, 4, 5, true)]);
+        let m = manifest(0, &CumulativeState::default(), vec![node(1, 2, 3, 4, 5, 6)]);
         let bytes = borsh::to_vec(&m).unwrap();
-        // version, program, epoch, start, end, emission, params (2+2+8+8+2+8), stake
-        // decimals, prev hash, prev total, vec length, one node (32+32+8+8+8+1).
-        assert_eq!(bytes.len(), 1 + 32 + 8 + 8 + 8 + 8 + 30 + 1 + 32 + 8 + 4 + 89);
+        // version, two programs, epoch, start, end, emission, params (2+2+8+8+2+8), stake
+        // decimals, inputs root, corrections hash, prev hash, prev total, vec length, one
+        // node (32+32+8×5+4×3 = 116).
+        assert_eq!(bytes.len(), 1 + 64 + 8 + 8 + 8 + 8 + 30 + 1 + 32 + 32 + 32 + 8 + 4 + 116);
+        assert_eq!(bytes.len(), 236 + 116);
         assert_eq!(m.hash(), hashv(&[&bytes]).to_bytes());
         let mut other = m.clone();
-        other.nodes[0].green = false;
+        other.nodes[0].matched_wh = 5;
         assert_ne!(other.hash(), m.hash());
     }
 }

@@ -1,8 +1,17 @@
 //! GridMint client SDK: PDAs, instruction builders, account and event decoding.
 //!
 //! Seeds come from the programs' own `state::seeds` modules, never repeated here.
+//!
+//! Always built: [`node_staking`], [`rewards`], [`fraud`], [`events`], [`errors`] (error
+//! codes to names) and [`vote`] (the oracle's transactions with a compute budget).
+//! Cargo features add chain access ([`chain`]): `rpc` (`RpcChain`, nonblocking `RpcClient`)
+//! and `banks` (`BanksChain`, a solana-program-test Bank). Neither pulls in the validator.
 
+#[cfg(feature = "chain")]
+pub mod chain;
+pub mod errors;
 pub mod events;
 pub mod fraud;
 pub mod node_staking;
 pub mod rewards;
+pub mod vote;

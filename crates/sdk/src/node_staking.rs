@@ -3,7 +3,17 @@
 //! accounts filled in) and account decoding.
 //!
 //! Builders derive every PDA themselves; callers pass only the keys a PDA cannot give
-//! (signers, the stake mint, token accounts, the token program).
+//! (signers, the stake mint, token accounts, the token program). Submodules: [`layout`]
+//! (byte offsets of node fields), [`views`] (per-epoch readings for the oracle) and
+//! [`requesters`] (compute-work requesters).
+
+mod layout;
+mod requesters;
+mod views;
+
+pub use layout::*;
+pub use requesters::*;
+pub use views::*;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -20,7 +30,8 @@ use node_staking::instructions::{
     transfer_authority::TransferAuthorityArgs,
 };
 pub use node_staking::state::{
-    Capacity, Config, DeviceBinding, Node, NodeKind, Params, PendingCapacity,
+    Capacity, Config, DeviceBinding, EpochViewState, MinStakeSchedule, Node, NodeKind, Params,
+    PendingCapacity,
 };
 pub use node_staking::ID as PROGRAM_ID;
 
@@ -368,14 +379,6 @@ pub fn unjail(authority: &Pubkey, node_id: u64) -> Instruction {
 
 // ---------------------------------------------------------------------------------------------
 // Account decoding
-
-/// Byte offset of `Node::operator` in a node account (discriminator 8 + config 32 + node_id 8),
-/// for `getProgramAccounts` memcmp filters ("all nodes of an operator").
-pub const NODE_OPERATOR_OFFSET: usize = 8 + 32 + 8;
-
-/// Byte offset of `DeviceBinding::node` in a binding account (discriminator 8 + config 32 +
-/// device_key 32), for "all keys ever bound to a node".
-pub const DEVICE_BINDING_NODE_OFFSET: usize = 8 + 32 + 32;
 
 /// Decodes an Anchor account of type `T` (discriminator checked) from raw account data.
 pub fn decode_account<T: AccountDeserialize>(data: &[u8]) -> anchor_lang::Result<T> {

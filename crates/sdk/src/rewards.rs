@@ -23,7 +23,8 @@ pub use rewards::instructions::{
 };
 pub use rewards::state::{
     ClaimStatus, ClaimableRoot, Config, EmissionParams, EpochState, EpochStatus, OracleSet, Params,
-    PendingRoot, Report, RewardFormulaParams, RootRing, MAX_ORACLES, ROOT_RING_LEN,
+    PendingRoot, Report, RewardFormulaParams, RootRing, ScheduledParams, MAX_ORACLES,
+    ROOT_RING_LEN,
 };
 pub use rewards::ID as PROGRAM_ID;
 
@@ -128,8 +129,9 @@ pub fn accept_authority(new_authority: &Pubkey) -> Instruction {
     )
 }
 
-/// `set_params`: replace the bounded parameters.
-pub fn set_params(authority: &Pubkey, params: Params) -> Instruction {
+/// `set_params`: schedule `params` for the epochs from `effective_epoch` on (see
+/// [`earliest_effective_epoch`] for the first epoch the program accepts).
+pub fn set_params(authority: &Pubkey, params: Params, effective_epoch: u64) -> Instruction {
     build(
         accounts::SetParams {
             authority: *authority,
@@ -137,8 +139,26 @@ pub fn set_params(authority: &Pubkey, params: Params) -> Instruction {
             event_authority: event_authority(),
             program: PROGRAM_ID,
         },
-        instruction::SetParams { args: SetParamsArgs { params } },
+        instruction::SetParams { args: SetParamsArgs { params, effective_epoch } },
     )
+}
+
+/// The earliest `effective_epoch` `set_params` accepts for `new` at `now`: after
+/// `config.next_epoch`, and for a set that may raise emission the first epoch starting at
+/// least `epoch_seconds + max(old, new challenge period)` after `now`. It does not check
+/// the other rules (bounds, another set already scheduled). `None` on overflow.
+pub fn earliest_effective_epoch(config: &Config, new: &Params, now: i64) -> Option<u64> {
+    let current = config.due_params(now).map_or(config.params, |due| due.params);
+    let after_next = config.next_epoch.checked_add(1)?;
+    if !current.may_increase_emission(new) {
+        return Some(after_next);
+    }
+    let challenge = current.challenge_period_seconds.max(new.challenge_period_seconds);
+    let earliest = now.checked_add(config.epoch_seconds)?.checked_add(challenge)?;
+    // The first epoch whose start `genesis + e × epoch_seconds` is at or after `earliest`.
+    let offset = u64::try_from(earliest.checked_sub(config.genesis_time)?.max(0)).ok()?;
+    let first = offset.div_ceil(u64::try_from(config.epoch_seconds).ok()?);
+    Some(first.max(after_next))
 }
 
 /// `set_oracles`: replace the oracle set (bumps its version).

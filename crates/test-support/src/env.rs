@@ -150,6 +150,16 @@ impl Env {
         self.ctx.set_sysvar(&clock);
     }
 
+    /// Moves to the next slot with the clock's unix time exactly `unix_timestamp` (forward
+    /// only, so the Bank's history stays ordered).
+    pub async fn warp_to_timestamp(&mut self, unix_timestamp: i64) {
+        let clock = self.clock().await;
+        assert!(unix_timestamp >= clock.unix_timestamp, "the clock only moves forward");
+        let next_slot = clock.slot.checked_add(1).expect("slot");
+        self.ctx.warp_to_slot(next_slot).expect("warp to next slot");
+        self.set_time(unix_timestamp).await;
+    }
+
     /// Sets the clock's unix time exactly (forward or back), keeping the slot.
     pub async fn set_time(&mut self, unix_timestamp: i64) {
         let mut clock = self.clock().await;

@@ -6,8 +6,8 @@ use anchor_lang::{AnchorDeserialize, Discriminator};
 use gridmint_protocol::limits::UNBONDING_LOWER_BOUND_SECONDS;
 use gridmint_sdk::node_staking as sdk;
 use gridmint_sdk::node_staking::{
-    Capacity, Config, DeviceBinding, InitializeArgs, Node, NodeKind, RegisterNodeArgs, SlashTokens,
-    StakeTokens,
+    Capacity, Config, DeviceBinding, InitializeArgs, Node, NodeKind, RegisterNodeArgs,
+    RegisterRequesterArgs, Requester, SlashTokens, StakeTokens,
 };
 use solana_instruction::Instruction;
 use solana_keypair::Keypair;
@@ -23,6 +23,14 @@ pub const MIN_STAKE: [u64; 3] = [1_000, 2_000, 3_000];
 /// Default unbonding period: one day above the lower bound.
 pub const UNBONDING_SECONDS: i64 = UNBONDING_LOWER_BOUND_SECONDS + 86_400;
 pub const SLASH_BPS: u16 = 1_000;
+/// Epoch length of the default deployment (one day, as the rewards fixture's).
+pub const EPOCH_SECONDS: i64 = 86_400;
+/// How far after `Staking::prepare` genesis is (so the clock moving before `initialize`
+/// cannot put it in the past).
+pub const GENESIS_DELAY_SECONDS: i64 = 600;
+/// Maximum capacity of the default deployment (far above every fixture capacity).
+pub const MAX_CAPACITY: Capacity =
+    Capacity { energy_wp: 1_000_000_000, compute_units_per_hour: 1_000_000_000 };
 pub const BOUNTY_BPS: u16 = 200;
 /// Lamports every fixture keypair gets.
 pub const LAMPORTS: u64 = 10_000_000_000;
@@ -103,6 +111,9 @@ pub struct Staking {
     pub treasury: Pubkey,
     pub config: Pubkey,
     pub vault: Pubkey,
+    /// The epoch clock `init_args` uses (change before initializing for another one).
+    pub genesis_time: i64,
+    pub epoch_seconds: i64,
 }
 
 impl Staking {
@@ -135,6 +146,7 @@ impl Staking {
         let treasury = env.create_ata(&stake_mint, &treasury_owner, &token_program).await;
         let config = sdk::config_address();
         let vault = sdk::vault_pda(&config).0;
+        let genesis_time = env.now().await.checked_add(GENESIS_DELAY_SECONDS).expect("time");
         Staking {
             admin,
             authority,
@@ -145,6 +157,8 @@ impl Staking {
             treasury,
             config,
             vault,
+            genesis_time,
+            epoch_seconds: EPOCH_SECONDS,
         }
     }
 
@@ -153,7 +167,10 @@ impl Staking {
         InitializeArgs {
             authority: self.authority.pubkey(),
             slash_authority: self.slash_authority.pubkey(),
+            genesis_time: self.genesis_time,
+            epoch_seconds: self.epoch_seconds,
             min_stake: MIN_STAKE,
+            max_capacity: MAX_CAPACITY,
             unbonding_seconds: UNBONDING_SECONDS,
             slash_bps: SLASH_BPS,
             reporter_bounty_bps: BOUNTY_BPS,
@@ -293,6 +310,39 @@ impl Staking {
 
     pub async fn vault_balance(&self, env: &mut Env) -> u64 {
         env.token_balance(&self.vault).await
+    }
+
+    /// Start of `epoch` on this deployment's clock.
+    pub fn epoch_start(&self, epoch: u64) -> i64 {
+        let epoch = i64::try_from(epoch).expect("small epoch");
+        epoch
+            .checked_mul(self.epoch_seconds)
+            .and_then(|offset| offset.checked_add(self.genesis_time))
+            .expect("time")
+    }
+
+    /// Moves the clock forward to exactly `offset` seconds into `epoch`.
+    pub async fn warp_into_epoch(&self, env: &mut Env, epoch: u64, offset: i64) {
+        let time = self.epoch_start(epoch).checked_add(offset).expect("time");
+        env.warp_to_timestamp(time).await;
+    }
+
+    /// The requester record of `key`.
+    pub async fn requester_state(&self, env: &mut Env, key: &Pubkey) -> Requester {
+        env.anchor_account::<Requester>(&sdk::requester_pda(&self.config, key).0).await
+    }
+
+    /// Registers `key` as requester from `first_epoch` on, labelled "test".
+    pub async fn register_requester(
+        &self,
+        env: &mut Env,
+        key: &Pubkey,
+        first_epoch: u64,
+    ) -> Result<(), TransactionError> {
+        let args =
+            RegisterRequesterArgs { key: *key, label: sdk::requester_label("test"), first_epoch };
+        let ix = sdk::register_requester(&self.authority.pubkey(), args);
+        env.send(&[ix], &[&self.authority]).await
     }
 }
 

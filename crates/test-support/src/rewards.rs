@@ -19,6 +19,9 @@ pub const EPOCH_SECONDS: i64 = 86_400;
 pub const REPORT_GRACE_SECONDS: i64 = 3_600;
 /// Challenge period of the default deployment.
 pub const CHALLENGE_SECONDS: i64 = 43_200;
+/// Minimum challenge period of the default deployment. Test value: a production deployment
+/// uses at least one day; tests and demos with short epochs need small values.
+pub const MIN_CHALLENGE_SECONDS: i64 = 3_600;
 /// How far after `prepare_rewards` genesis is.
 pub const GENESIS_DELAY_SECONDS: i64 = 600;
 /// Initial per-epoch emission of the default deployment.
@@ -57,6 +60,7 @@ pub struct Rewards {
     pub token_program: Pubkey,
     pub genesis_time: i64,
     pub epoch_seconds: i64,
+    pub min_challenge_period_seconds: i64,
     pub params: Params,
 }
 
@@ -88,6 +92,7 @@ impl Rewards {
             authority: self.authority.pubkey(),
             genesis_time: self.genesis_time,
             epoch_seconds: self.epoch_seconds,
+            min_challenge_period_seconds: self.min_challenge_period_seconds,
             params: self.params,
             oracles: self.oracles.iter().map(|o| o.pubkey()).collect(),
             threshold: self.threshold,
@@ -155,6 +160,7 @@ impl Env {
             // genesis in the past.
             genesis_time: self.now().await.checked_add(GENESIS_DELAY_SECONDS).expect("time"),
             epoch_seconds: EPOCH_SECONDS,
+            min_challenge_period_seconds: MIN_CHALLENGE_SECONDS,
             params: init.params,
         };
         for oracle in &rewards.oracles {
@@ -184,6 +190,17 @@ impl Env {
             .await
             .expect("initialize rewards");
         rewards
+    }
+
+    /// The authority schedules `params` for the epochs from `effective_epoch` on.
+    pub async fn schedule_params(
+        &mut self,
+        rewards: &Rewards,
+        params: Params,
+        effective_epoch: u64,
+    ) -> Result<(), TransactionError> {
+        let ix = sdk::set_params(&rewards.authority.pubkey(), params, effective_epoch);
+        self.send(&[ix], &[&rewards.authority]).await
     }
 
     /// One oracle's vote.

@@ -125,6 +125,28 @@ pub enum NodeStakingError {
     EvidenceAccountMismatch,
     #[msg("This evidence has already been used")]
     EvidenceAlreadyUsed,
+    #[msg("Epoch length must be in (0, MAX_EPOCH_SECONDS]")]
+    InvalidEpochLength,
+    #[msg("Genesis time must not be in the past")]
+    GenesisInPast,
+    #[msg("Every field of the maximum capacity must be greater than zero")]
+    InvalidMaxCapacity,
+    #[msg("Capacity is above the deployment's maximum")]
+    CapacityAboveMaximum,
+    #[msg("Node has stake in the current or previous epoch view (rewards may still read it)")]
+    NodeStillEarning,
+    #[msg("Both readings predate the node's last unjailing (incident already punished)")]
+    EvidenceBeforeUnjail,
+    #[msg("Requester key must be a real key")]
+    InvalidRequesterKey,
+    #[msg("Requester key is already registered (registrations are never closed)")]
+    RequesterAlreadyRegistered,
+    #[msg("Requester epochs must be at least the next epoch (never retroactive)")]
+    RequesterEpochInPast,
+    #[msg("Requester is already retired")]
+    RequesterAlreadyRetired,
+    #[msg("Retired epoch must be at least the first epoch and below u64::MAX")]
+    InvalidRetiredEpoch,
 }
 
 #[cfg(test)]
@@ -144,6 +166,19 @@ mod tests {
         assert_eq!(u32::from(E::DeviceKeyAlreadyBound), 6031);
         assert_eq!(u32::from(E::VaultInvariantViolated), 6041);
         assert_eq!(u32::from(E::NothingToUpdate), 6042);
+        assert_eq!(u32::from(E::Ed25519InstructionMissing), 6043);
+        assert_eq!(u32::from(E::EvidenceAlreadyUsed), 6059);
+        assert_eq!(u32::from(E::InvalidEpochLength), 6060);
+        assert_eq!(u32::from(E::GenesisInPast), 6061);
+        assert_eq!(u32::from(E::InvalidMaxCapacity), 6062);
+        assert_eq!(u32::from(E::CapacityAboveMaximum), 6063);
+        assert_eq!(u32::from(E::NodeStillEarning), 6064);
+        assert_eq!(u32::from(E::EvidenceBeforeUnjail), 6065);
+        assert_eq!(u32::from(E::InvalidRequesterKey), 6066);
+        assert_eq!(u32::from(E::RequesterAlreadyRegistered), 6067);
+        assert_eq!(u32::from(E::RequesterEpochInPast), 6068);
+        assert_eq!(u32::from(E::RequesterAlreadyRetired), 6069);
+        assert_eq!(u32::from(E::InvalidRetiredEpoch), 6070);
         // The Anchor constraint codes quoted in the docs.
         assert_eq!(ErrorCode::ConstraintHasOne as u32, 2001);
         assert_eq!(ErrorCode::ConstraintSeeds as u32, 2006);
@@ -154,5 +189,6 @@ mod tests {
         assert_eq!(ErrorCode::ConstraintMintTokenProgram as u32, 2022);
         assert_eq!(ErrorCode::ConstraintDuplicateMutableAccount as u32, 2040);
         assert_eq!(ErrorCode::AccountNotSigner as u32, 3010);
+        assert_eq!(ErrorCode::AccountNotInitialized as u32, 3012);
     }
 }

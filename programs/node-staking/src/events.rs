@@ -12,6 +12,9 @@ pub struct ConfigInitialized {
     pub stake_mint: Pubkey,
     pub stake_token_program: Pubkey,
     pub vault: Pubkey,
+    /// The epoch clock (immutable).
+    pub genesis_time: i64,
+    pub epoch_seconds: i64,
     pub params: Params,
 }
 
@@ -32,6 +35,8 @@ pub struct AuthorityTransferred {
 pub struct ParamsUpdated {
     pub old: Params,
     pub new: Params,
+    /// The first epoch `new.min_stake` is in force (0 before genesis).
+    pub min_stake_effective_epoch: u64,
 }
 
 #[event]
@@ -131,6 +136,8 @@ pub struct NodeUnjailed {
     pub node: Pubkey,
     pub node_id: u64,
     pub authority: Pubkey,
+    /// Fraud evidence with both readings before this time is refused from now on.
+    pub unjailed_at: i64,
 }
 
 /// A fraud proof succeeded (`report_fraud`): the node was slashed and jailed.
@@ -153,4 +160,26 @@ pub struct FraudProven {
     pub from_active: u64,
     pub from_pending: u64,
     pub jailed_at: i64,
+}
+
+/// The config authority registered a compute-work requester.
+#[event]
+pub struct RequesterRegistered {
+    pub requester: Pubkey,
+    pub key: Pubkey,
+    pub label: [u8; 32],
+    pub first_epoch: u64,
+    pub authority: Pubkey,
+    pub registered_at: i64,
+}
+
+/// The config authority retired a requester from `new_retired_epoch` on.
+#[event]
+pub struct RequesterRetired {
+    pub requester: Pubkey,
+    pub key: Pubkey,
+    /// `u64::MAX` (it was active).
+    pub old_retired_epoch: u64,
+    pub new_retired_epoch: u64,
+    pub authority: Pubkey,
 }

@@ -81,6 +81,17 @@ pub fn check_attribution(
     Ok(())
 }
 
+/// Refuses evidence of an incident that was already punished: a pair whose readings are
+/// both timestamped before the node's last unjailing (`EvidenceBeforeUnjail`). A pair with
+/// one reading at or after it is new evidence.
+pub fn check_after_unjail(node: &Node, a: &EnergyReading, b: &EnergyReading) -> Result<()> {
+    require!(
+        a.timestamp >= node.unjailed_at || b.timestamp >= node.unjailed_at,
+        NodeStakingError::EvidenceBeforeUnjail
+    );
+    Ok(())
+}
+
 /// What the canonical pair `(a, b)` proves against `node`, using the most lenient energy
 /// capacity in force over the readings' time window.
 pub fn classify(node: &Node, a: &EnergyReading, b: &EnergyReading) -> Result<FraudKind> {
@@ -302,12 +313,28 @@ mod tests {
         );
         // A scheduled increase effective within the window counts too.
         let mut g = fixture();
-        g.node.pending_capacity =
-            Some(PendingCapacity { capacity: cap(20_000, 0), effective_at: T0 + 3_000 });
+        g.node.set_pending_capacity(Some(PendingCapacity {
+            capacity: cap(20_000, 0),
+            effective_at: T0 + 3_000,
+        }));
         let r = |seq, ts, wh| signed(&g, seq, ts, wh).reading;
         assert_eq!(
             code(classify(&g.node, &r(1, T0, 0), &r(2, T0 + 3_600, 15_000))),
             err(NodeStakingError::NoFraudProven)
         );
+    }
+
+    #[test]
+    fn evidence_entirely_before_the_last_unjail_is_refused() {
+        let mut f = fixture();
+        f.node.unjailed_at = T0 + 100;
+        let r = |seq, ts| signed(&f, seq, ts, 10).reading;
+        assert_eq!(
+            code(check_after_unjail(&f.node, &r(1, T0), &r(2, T0 + 99))),
+            err(NodeStakingError::EvidenceBeforeUnjail)
+        );
+        assert!(check_after_unjail(&f.node, &r(1, T0), &r(2, T0 + 100)).is_ok());
+        assert!(check_after_unjail(&f.node, &r(1, T0 + 100), &r(2, T0)).is_ok());
+        assert!(check_after_unjail(&f.node, &r(1, T0 + 200), &r(2, T0 + 300)).is_ok());
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Operators register edge-compute and clean-energy nodes with a permanent device-key
 //! binding, stake the GridMint token behind them, and leave through an unbonding period long
-//! enough for late fraud to be slashed. See `docs/node-staking.md` for the instruction
+//! enough for late fraud to be slashed. Each node keeps per-epoch views of what it counted as
+//! (`docs/PROTOCOL.md` §8) on the epoch clock it shares with the rewards program, and the
+//! config authority keeps the registry of compute-work requesters. See `docs/node-staking.md` for the instruction
 //! reference. `lib.rs` only dispatches; each instruction lives in `instructions/`.
 
 use anchor_lang::prelude::*;
@@ -17,9 +19,10 @@ pub mod state;
 pub mod utils;
 
 use instructions::{
-    accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*, report_fraud::*,
-    request_unstake::*, rotate_device_key::*, set_params::*, slash::*, stake::*,
-    transfer_authority::*, unjail::*, unpause::*, update_node::*, withdraw::*,
+    accept_authority::*, close_node::*, initialize::*, pause::*, register_node::*,
+    register_requester::*, report_fraud::*, request_unstake::*, retire_requester::*,
+    rotate_device_key::*, set_params::*, slash::*, stake::*, transfer_authority::*, unjail::*,
+    unpause::*, update_node::*, withdraw::*,
 };
 
 #[cfg(not(feature = "no-entrypoint"))]
@@ -120,5 +123,20 @@ pub mod node_staking {
         args: ReportFraudArgs,
     ) -> Result<()> {
         instructions::report_fraud::handler(ctx, args)
+    }
+
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn register_requester(
+        ctx: Context<RegisterRequester>,
+        args: RegisterRequesterArgs,
+    ) -> Result<()> {
+        instructions::register_requester::handler(ctx, args)
+    }
+
+    pub fn retire_requester(
+        ctx: Context<RetireRequester>,
+        args: RetireRequesterArgs,
+    ) -> Result<()> {
+        instructions::retire_requester::handler(ctx, args)
     }
 }

@@ -30,7 +30,7 @@ pub enum RewardsError {
     InvalidEpochLength,
     #[msg("Genesis time must not be in the past")]
     GenesisInPast,
-    #[msg("Report grace must be in [0, MAX_REPORT_GRACE_SECONDS]")]
+    #[msg("Report grace must be in [0, MAX_REPORT_GRACE_SECONDS] and below the epoch length")]
     InvalidReportGrace,
     #[msg("Challenge period must be positive, at most MAX_CHALLENGE_PERIOD_SECONDS and below the epoch length")]
     InvalidChallengePeriod,
@@ -135,4 +135,18 @@ pub enum RewardsError {
 
     #[msg("Arithmetic overflow")]
     ArithmeticOverflow,
+
+    // Parameter schedule and initialisation (appended: earlier codes never change).
+    #[msg("A parameter set can only take effect after the next epoch to finalize")]
+    EffectiveEpochTooEarly,
+    #[msg("A parameter set is already scheduled; schedule again once it is in force")]
+    ParamsAlreadyScheduled,
+    #[msg("A set that may raise emission must start at least one epoch plus the longer challenge period from now")]
+    IncreaseTooSoon,
+    #[msg("The minimum challenge period must be in [1, challenge_period_seconds]")]
+    InvalidMinChallengePeriod,
+    #[msg("The challenge period must not go below the minimum fixed at initialize")]
+    ChallengePeriodBelowMinimum,
+    #[msg("The reward mint's supply must be zero at initialize")]
+    RewardMintHasSupply,
 }

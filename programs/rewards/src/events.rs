@@ -14,6 +14,7 @@ pub struct ConfigInitialized {
     pub mint_authority: Pubkey,
     pub genesis_time: i64,
     pub epoch_seconds: i64,
+    pub min_challenge_period_seconds: i64,
     pub params: Params,
     pub oracle_set_version: u32,
     pub oracles: Vec<Pubkey>,
@@ -33,10 +34,25 @@ pub struct AuthorityTransferred {
     pub new_authority: Pubkey,
 }
 
+/// `set_params` scheduled `new` for the epochs from `effective_epoch` on.
 #[event]
-pub struct ParamsUpdated {
+pub struct ParamsScheduled {
+    /// The set `new` replaces: current, in force for `effective_epoch − 1`.
     pub old: Params,
     pub new: Params,
+    pub effective_epoch: u64,
+    /// Start of `effective_epoch`.
+    pub starts_at: i64,
+    /// Whether `new` may raise some epoch's emission (then it was checked against the delay).
+    pub may_increase_emission: bool,
+}
+
+/// The scheduled set became the current one (emitted by the instruction that promoted it).
+#[event]
+pub struct ParamsActivated {
+    pub old: Params,
+    pub new: Params,
+    pub effective_epoch: u64,
 }
 
 #[event]

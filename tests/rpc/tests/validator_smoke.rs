@@ -2,6 +2,8 @@
 //! programs, and a stock `RpcClient` initializes node-staking, registers a node and stakes.
 //! Events are read back the way an indexer would: `getTransaction` → inner instructions.
 
+mod rpc_chain;
+
 use std::time::Duration;
 
 use anchor_lang::Discriminator;
@@ -30,6 +32,13 @@ use spl_associated_token_account_interface::{
 use spl_token_2022_interface::instruction as token_ix;
 
 const DAY: i64 = 86_400;
+
+fn unix_now() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970");
+    i64::try_from(since_epoch.as_secs()).expect("time fits i64")
+}
 
 async fn send(
     rpc: &RpcClient,
@@ -152,7 +161,14 @@ async fn register_and_stake_over_json_rpc() {
         InitializeArgs {
             authority: admin.pubkey(),
             slash_authority: admin.pubkey(),
+            // Genesis ten minutes ahead of the wall clock the validator follows.
+            genesis_time: unix_now() + 600,
+            epoch_seconds: DAY,
             min_stake: [1_000_000, 1_000_000, 2_000_000],
+            max_capacity: Capacity {
+                energy_wp: 1_000_000_000,
+                compute_units_per_hour: 1_000_000_000,
+            },
             unbonding_seconds: 14 * DAY,
             slash_bps: 1_000,
             reporter_bounty_bps: 500,
@@ -220,4 +236,7 @@ async fn register_and_stake_over_json_rpc() {
         .await
         .expect("getProgramAccounts");
     assert_eq!(found.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![node_address]);
+
+    // And: the SDK's `RpcChain` reads, sends and decodes over the same endpoint.
+    rpc_chain::check_rpc_chain(localnet.rpc_url(), &operator, &device, &tokens).await;
 }

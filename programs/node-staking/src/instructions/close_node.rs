@@ -1,5 +1,7 @@
-//! `close_node`: the operator closes a node with no stake (active and pending), not jailed;
-//! the rent goes back to the operator. The device binding stays forever, closed at this time.
+//! `close_node`: the operator closes a node with no stake (active and pending), not jailed,
+//! and with no stake in its current and previous epoch views (the oracles may still read the
+//! account for the epoch that just ended); the rent goes back to the operator. The device
+//! binding stays forever, closed at this time.
 
 use anchor_lang::prelude::*;
 
@@ -43,6 +45,11 @@ impl CloseNode<'_> {
 
 pub fn handler(ctx: Context<CloseNode>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
+    let clock = ctx.accounts.config.clock();
+    ctx.accounts.node.apply_change(&clock, now, |node| {
+        require!(!node.still_earning(), NodeStakingError::NodeStillEarning);
+        Ok(())
+    })?;
     ctx.accounts.device_binding.unbound_at = Some(now);
     let node = &ctx.accounts.node;
     let event = NodeClosed {

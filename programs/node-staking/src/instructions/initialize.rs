@@ -8,15 +8,22 @@ use crate::constants::DEPLOY_ADMIN;
 use crate::errors::NodeStakingError;
 use crate::events::ConfigInitialized;
 use crate::mint_policy::check_stake_mint;
-use crate::state::{seeds, Config, Params};
+use crate::state::{seeds, validate_epoch_clock, Capacity, Config, MinStakeSchedule, Params};
+use gridmint_protocol::views::EpochScheduled;
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct InitializeArgs {
     /// Config authority (may differ from the deployment admin, e.g. a multisig).
     pub authority: Pubkey,
     pub slash_authority: Pubkey,
+    /// Start of epoch 0, not in the past; the same as the rewards program's.
+    pub genesis_time: i64,
+    /// Epoch length in `(0, MAX_EPOCH_SECONDS]`; the same as the rewards program's.
+    pub epoch_seconds: i64,
     /// Minimum stake per node kind (Compute, Energy, Hybrid); each > 0.
     pub min_stake: [u64; 3],
+    /// Largest capacity a node may declare, per field; each > 0.
+    pub max_capacity: Capacity,
     pub unbonding_seconds: i64,
     pub slash_bps: u16,
     pub reporter_bounty_bps: u16,
@@ -59,6 +66,7 @@ impl Initialize<'_> {
     pub fn params(&self, args: &InitializeArgs) -> Params {
         Params {
             min_stake: args.min_stake,
+            max_capacity: args.max_capacity,
             unbonding_seconds: args.unbonding_seconds,
             slash_bps: args.slash_bps,
             reporter_bounty_bps: args.reporter_bounty_bps,
@@ -69,6 +77,8 @@ impl Initialize<'_> {
 
     pub fn validate(&self, args: &InitializeArgs) -> Result<()> {
         require_keys_neq!(args.authority, Pubkey::default(), NodeStakingError::InvalidAuthority);
+        let now = Clock::get()?.unix_timestamp;
+        validate_epoch_clock(args.genesis_time, args.epoch_seconds, now)?;
         self.params(args).validate()?;
         check_stake_mint(&self.stake_mint.to_account_info())
     }
@@ -86,7 +96,10 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         vault: ctx.accounts.vault.key(),
         treasury: params.treasury,
         slash_authority: params.slash_authority,
-        min_stake: params.min_stake,
+        genesis_time: args.genesis_time,
+        epoch_seconds: args.epoch_seconds,
+        min_stake: MinStakeSchedule::from(EpochScheduled::new(params.min_stake)),
+        max_capacity: params.max_capacity,
         unbonding_seconds: params.unbonding_seconds,
         slash_bps: params.slash_bps,
         reporter_bounty_bps: params.reporter_bounty_bps,
@@ -105,6 +118,8 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         stake_mint: ctx.accounts.stake_mint.key(),
         stake_token_program: ctx.accounts.token_program.key(),
         vault: ctx.accounts.vault.key(),
+        genesis_time: args.genesis_time,
+        epoch_seconds: args.epoch_seconds,
         params,
     });
     Ok(())

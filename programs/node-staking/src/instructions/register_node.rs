@@ -8,7 +8,8 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::NodeStakingError;
 use crate::events::NodeRegistered;
 use crate::state::{
-    seeds, Capacity, Config, DeviceBinding, Node, NodeKind, MAX_METADATA_URI_LEN, MAX_REGION_CODE,
+    seeds, Capacity, Config, DeviceBinding, EpochViewState, Node, NodeKind, PendingCapacity,
+    MAX_METADATA_URI_LEN, MAX_REGION_CODE,
 };
 use crate::utils::pda_account::{create_pda_account, write_account};
 use crate::utils::token::{reload_and_check_vault, transfer_to_vault};
@@ -23,7 +24,7 @@ pub struct RegisterNodeArgs {
     pub metadata_uri: String,
     /// Defaults to the operator.
     pub reward_recipient: Option<Pubkey>,
-    /// Initial stake, at least `config.min_stake[kind]`.
+    /// Initial stake, at least the minimum for `kind` in force in the current epoch.
     pub stake: u64,
 }
 
@@ -91,10 +92,12 @@ impl RegisterNode<'_> {
     pub fn validate(&self, args: &RegisterNodeArgs) -> Result<()> {
         require!(!self.config.paused, NodeStakingError::Paused);
         args.capacity.validate_for(args.kind)?;
+        args.capacity.validate_max(&self.config.max_capacity)?;
         validate_node_fields(args.region, &args.metadata_uri, args.reward_recipient)?;
         require!(args.stake > 0, NodeStakingError::ZeroAmount);
+        let now = Clock::get()?.unix_timestamp;
         require!(
-            args.stake >= self.config.min_stake_for(args.kind),
+            args.stake >= self.config.min_stake_in_force(args.kind, now),
             NodeStakingError::StakeBelowMinimum
         );
         let binding = &self.device_binding;
@@ -130,9 +133,9 @@ pub fn handler<'info>(
         device_key,
         reward_recipient,
         region: args.region,
-        metadata_uri: args.metadata_uri,
         capacity: args.capacity,
-        pending_capacity: None,
+        has_pending_capacity: false,
+        pending_capacity: PendingCapacity::default(),
         capacity_peak: args.capacity,
         capacity_lowered_at: 0,
         active_stake: args.stake,
@@ -140,10 +143,15 @@ pub fn handler<'info>(
         unlock_at: 0,
         jailed: false,
         jailed_at: 0,
+        unjailed_at: 0,
         registered_at: now,
+        view: EpochViewState::default(),
         bump: ctx.bumps.node,
         reserved: [0; 64],
+        metadata_uri: args.metadata_uri,
     });
+    let clock = accounts.config.clock();
+    accounts.node.init_view(&clock, now);
 
     let bump = [ctx.bumps.device_binding];
     let binding_seeds: &[&[u8]] = &[seeds::DEVICE, config_key.as_ref(), device_key.as_ref(), &bump];

@@ -5,8 +5,8 @@
 //! the indices given in the args; usually 0 and 1); the runtime has verified both signatures
 //! before this runs. The handler reads them back through the instructions sysvar, checks that
 //! they are attributable to the node ([`check_attribution`]), classifies the pair
-//! ([`classify`]), refuses evidence that was used before (its PDA exists) and a node that is
-//! already jailed, then slashes `slash_bps` of the node's stake (active first, then pending),
+//! ([`classify`]), refuses evidence that was used before (its PDA exists), a node that is
+//! already jailed and evidence entirely older than its last unjailing, then slashes `slash_bps` of the node's stake (active first, then pending),
 //! pays `reporter_bounty_bps` of it to the reporter and the rest to the treasury, jails the
 //! node and records the evidence. Works while the program is paused.
 //!
@@ -19,7 +19,7 @@ use gridmint_protocol::fraud::evidence_hash;
 
 use crate::errors::NodeStakingError;
 use crate::events::FraudProven;
-use crate::fraud::{check_attribution, classify, load_signed_reading};
+use crate::fraud::{check_after_unjail, check_attribution, classify, load_signed_reading};
 use crate::state::{apply_slash, seeds, Config, DeviceBinding, FraudEvidence, Node};
 use crate::utils::pda_account::{create_pda_account, write_account};
 use crate::utils::token::{reload_and_check_vault, transfer_from_vault};
@@ -108,7 +108,8 @@ pub fn handler<'info>(
     check_attribution(&config_key, &node_key, &accounts.node, &accounts.device_binding, &a, &b)?;
     let kind = classify(&accounts.node, &a.reading, &b.reading)?;
 
-    // 3. Never the same evidence twice, never a node that is already jailed.
+    // 3. Never the same evidence twice, never a node that is already jailed, never an
+    //    incident already punished (both readings before the last unjailing).
     let hash = evidence_hash(&a.signer.to_bytes(), &a.reading, &b.reading);
     let (evidence_key, evidence_bump) =
         Pubkey::find_program_address(&[seeds::EVIDENCE, config_key.as_ref(), &hash], &crate::ID);
@@ -122,24 +123,27 @@ pub fn handler<'info>(
         NodeStakingError::EvidenceAlreadyUsed
     );
     require!(!accounts.node.jailed, NodeStakingError::NodeJailed);
+    check_after_unjail(&accounts.node, &a.reading, &b.reading)?;
 
     // 4. Slash, pay, jail.
-    accounts.node.apply_matured_capacity(now);
-    let stake = accounts
-        .node
-        .active_stake
-        .checked_add(accounts.node.pending_stake)
-        .ok_or(NodeStakingError::ArithmeticOverflow)?;
-    let penalty = accounts.config.fraud_penalty(stake)?;
-    let (from_active, from_pending) = if penalty.slashed > 0 {
-        let outcome = apply_slash(&mut accounts.node, &mut accounts.config, penalty.slashed, now)?;
-        (outcome.from_active, outcome.from_pending)
-    } else {
-        // Too little stake for a non-zero share: nothing to take, but the node is jailed.
-        accounts.node.jailed = true;
-        accounts.node.jailed_at = now;
-        (0, 0)
-    };
+    let clock = accounts.config.clock();
+    let config = &mut accounts.config;
+    let (penalty, from_active, from_pending) = accounts.node.apply_change(&clock, now, |node| {
+        let stake = node
+            .active_stake
+            .checked_add(node.pending_stake)
+            .ok_or(NodeStakingError::ArithmeticOverflow)?;
+        let penalty = config.fraud_penalty(stake)?;
+        if penalty.slashed > 0 {
+            let outcome = apply_slash(node, config, penalty.slashed, now)?;
+            Ok((penalty, outcome.from_active, outcome.from_pending))
+        } else {
+            // Too little stake for a non-zero share: nothing to take, but the node is jailed.
+            node.jailed = true;
+            node.jailed_at = now;
+            Ok((penalty, 0, 0))
+        }
+    })?;
     for (to, amount) in [
         (accounts.reporter_token.to_account_info(), penalty.bounty),
         (accounts.treasury.to_account_info(), penalty.to_treasury),

@@ -34,9 +34,11 @@ pub fn handler(ctx: Context<RequestUnstake>, args: RequestUnstakeArgs) -> Result
     let now = Clock::get()?.unix_timestamp;
     let config = &mut ctx.accounts.config;
     let node = &mut ctx.accounts.node;
-    node.apply_matured_capacity(now);
-    let min_stake = config.min_stake_for(node.kind);
-    node.request_unstake(args.amount, min_stake, now, config.unbonding_seconds)?;
+    let min_stake = config.min_stake_in_force(node.kind, now);
+    let unbonding = config.unbonding_seconds;
+    node.apply_change(&config.clock(), now, |node| {
+        node.request_unstake(args.amount, min_stake, now, unbonding)
+    })?;
     config.sub_totals(args.amount, 0)?;
     config.add_totals(0, args.amount)?;
     let event = UnstakeRequested {

@@ -62,8 +62,11 @@ pub fn handler<'info>(mut ctx: Context<'info, RotateDeviceKey<'info>>) -> Result
     let new_device_key = accounts.new_device.key();
     let old_device_key = accounts.node.device_key;
 
-    accounts.node.apply_matured_capacity(now);
-    accounts.node.device_key = new_device_key;
+    let clock = accounts.config.clock();
+    accounts.node.apply_change(&clock, now, |node| {
+        node.device_key = new_device_key;
+        Ok(())
+    })?;
     accounts.old_binding.unbound_at = Some(now);
 
     let bump = [ctx.bumps.new_binding];

@@ -1,16 +1,21 @@
 //! `set_params`: the authority changes bounded parameters. Every field is optional; the
 //! result is validated as a whole (`Params::validate`) and the event carries old and new.
+//! A new minimum stake takes effect from the next epoch; everything else at once.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
 use crate::errors::NodeStakingError;
 use crate::events::ParamsUpdated;
-use crate::state::{seeds, Config, Params};
+use crate::state::{seeds, Capacity, Config, Params};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default, PartialEq, Eq)]
 pub struct SetParamsArgs {
+    /// Takes effect from the next epoch (from epoch 0 before genesis).
     pub min_stake: Option<[u64; 3]>,
+    /// Applies at once to new registrations and capacity updates; existing nodes keep
+    /// their capacity even above a lowered maximum.
+    pub max_capacity: Option<Capacity>,
     pub unbonding_seconds: Option<i64>,
     pub slash_bps: Option<u16>,
     pub reporter_bounty_bps: Option<u16>,
@@ -45,6 +50,7 @@ impl SetParams<'_> {
         let old = self.config.params();
         Params {
             min_stake: args.min_stake.unwrap_or(old.min_stake),
+            max_capacity: args.max_capacity.unwrap_or(old.max_capacity),
             unbonding_seconds: args.unbonding_seconds.unwrap_or(old.unbonding_seconds),
             slash_bps: args.slash_bps.unwrap_or(old.slash_bps),
             reporter_bounty_bps: args.reporter_bounty_bps.unwrap_or(old.reporter_bounty_bps),
@@ -61,9 +67,11 @@ impl SetParams<'_> {
 }
 
 pub fn handler(ctx: Context<SetParams>, args: SetParamsArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
     let new = ctx.accounts.new_params(&args);
     let old = ctx.accounts.config.params();
-    ctx.accounts.config.set_params(&new);
-    emit_cpi!(ParamsUpdated { old, new });
+    ctx.accounts.config.set_params(&new, now);
+    let min_stake_effective_epoch = ctx.accounts.config.min_stake_effective_epoch();
+    emit_cpi!(ParamsUpdated { old, new, min_stake_effective_epoch });
     Ok(())
 }

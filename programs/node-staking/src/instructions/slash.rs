@@ -49,8 +49,11 @@ pub struct Slash<'info> {
 pub fn handler<'info>(mut ctx: Context<'info, Slash<'info>>, args: SlashArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut ctx.accounts;
-    accounts.node.apply_matured_capacity(now);
-    let outcome = apply_slash(&mut accounts.node, &mut accounts.config, args.amount, now)?;
+    let clock = accounts.config.clock();
+    let config = &mut accounts.config;
+    let outcome = accounts
+        .node
+        .apply_change(&clock, now, |node| apply_slash(node, config, args.amount, now))?;
     transfer_from_vault(
         &accounts.token_program.to_account_info(),
         &accounts.vault.to_account_info(),

@@ -59,8 +59,8 @@ impl Stake<'_> {
 pub fn handler<'info>(mut ctx: Context<'info, Stake<'info>>, args: StakeArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut ctx.accounts;
-    accounts.node.apply_matured_capacity(now);
-    accounts.node.add_active(args.amount)?;
+    let clock = accounts.config.clock();
+    accounts.node.apply_change(&clock, now, |node| node.add_active(args.amount))?;
     accounts.config.add_totals(args.amount, 0)?;
     transfer_to_vault(
         &accounts.token_program.to_account_info(),

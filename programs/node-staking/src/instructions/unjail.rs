@@ -1,4 +1,5 @@
-//! `unjail`: only the config authority releases a jailed node.
+//! `unjail`: only the config authority releases a jailed node. `unjailed_at` records when, so
+//! `report_fraud` refuses further evidence of the incident that was punished.
 
 use anchor_lang::prelude::*;
 
@@ -34,13 +35,18 @@ impl Unjail<'_> {
 
 pub fn handler(ctx: Context<Unjail>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
+    let clock = ctx.accounts.config.clock();
     let node = &mut ctx.accounts.node;
-    node.apply_matured_capacity(now);
-    node.jailed = false;
+    node.apply_change(&clock, now, |node| {
+        node.jailed = false;
+        node.unjailed_at = now;
+        Ok(())
+    })?;
     let event = NodeUnjailed {
         node: node.key(),
         node_id: node.node_id,
         authority: ctx.accounts.authority.key(),
+        unjailed_at: now,
     };
     emit_cpi!(event);
     Ok(())

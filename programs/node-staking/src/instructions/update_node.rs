@@ -1,6 +1,7 @@
 //! `update_node`: the operator changes metadata, reward recipient, region or capacity.
 //! Capacity decreases apply at once; increases only after the unbonding period (so a node
-//! cannot inflate its capacity right before a reading and leave before fraud is proven).
+//! cannot inflate its capacity right before a reading and leave before fraud is proven), and
+//! never above the deployment's `max_capacity`.
 
 use anchor_lang::prelude::*;
 
@@ -39,6 +40,10 @@ impl UpdateNode<'_> {
         require!(!self.config.paused, NodeStakingError::Paused);
         require!(!self.node.jailed, NodeStakingError::NodeJailed);
         require!(*args != UpdateNodeArgs::default(), NodeStakingError::NothingToUpdate);
+        if let Some(capacity) = args.capacity {
+            capacity.validate_for(self.node.kind)?;
+            capacity.validate_max(&self.config.max_capacity)?;
+        }
         validate_node_fields(
             args.region.unwrap_or(0),
             args.metadata_uri.as_deref().unwrap_or(""),
@@ -50,25 +55,28 @@ impl UpdateNode<'_> {
 pub fn handler(ctx: Context<UpdateNode>, args: UpdateNodeArgs) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let unbonding = ctx.accounts.config.unbonding_seconds;
+    let clock = ctx.accounts.config.clock();
     let node_key = ctx.accounts.node.key();
     let node = &mut ctx.accounts.node;
-    node.apply_matured_capacity(now);
-    let old_capacity = node.capacity;
-    let old_metadata_uri = node.metadata_uri.clone();
-    let old_reward_recipient = node.reward_recipient;
-    let old_region = node.region;
-    if let Some(capacity) = args.capacity {
-        node.request_capacity(capacity, now, unbonding)?;
-    }
-    if let Some(uri) = args.metadata_uri {
-        node.metadata_uri = uri;
-    }
-    if let Some(recipient) = args.reward_recipient {
-        node.reward_recipient = recipient;
-    }
-    if let Some(region) = args.region {
-        node.region = region;
-    }
+    // The old values are read after rolling, so a matured increase counts as old capacity.
+    let (old_capacity, old_metadata_uri, old_reward_recipient, old_region) =
+        node.apply_change(&clock, now, |node| {
+            let old =
+                (node.capacity, node.metadata_uri.clone(), node.reward_recipient, node.region);
+            if let Some(capacity) = args.capacity {
+                node.request_capacity(capacity, now, unbonding)?;
+            }
+            if let Some(uri) = args.metadata_uri {
+                node.metadata_uri = uri;
+            }
+            if let Some(recipient) = args.reward_recipient {
+                node.reward_recipient = recipient;
+            }
+            if let Some(region) = args.region {
+                node.region = region;
+            }
+            Ok(old)
+        })?;
     let event = NodeUpdated {
         node: node_key,
         node_id: node.node_id,
@@ -80,7 +88,7 @@ pub fn handler(ctx: Context<UpdateNode>, args: UpdateNodeArgs) -> Result<()> {
         new_region: node.region,
         old_capacity,
         capacity_in_force: node.capacity,
-        pending_capacity: node.pending_capacity,
+        pending_capacity: node.pending_capacity(),
     };
     emit_cpi!(event);
     Ok(())

@@ -41,8 +41,8 @@ pub struct Withdraw<'info> {
 pub fn handler<'info>(mut ctx: Context<'info, Withdraw<'info>>) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &mut ctx.accounts;
-    accounts.node.apply_matured_capacity(now);
-    let amount = accounts.node.withdraw(now)?;
+    let clock = accounts.config.clock();
+    let amount = accounts.node.apply_change(&clock, now, |node| node.withdraw(now))?;
     accounts.config.sub_totals(0, amount)?;
     transfer_from_vault(
         &accounts.token_program.to_account_info(),

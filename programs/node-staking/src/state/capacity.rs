@@ -67,6 +67,12 @@ impl Capacity {
         }
     }
 
+    /// Checks the capacity against the deployment's maximum (`CapacityAboveMaximum`).
+    pub fn validate_max(&self, max: &Capacity) -> Result<()> {
+        require!(!self.exceeds_in_any_field(max), NodeStakingError::CapacityAboveMaximum);
+        Ok(())
+    }
+
     /// True if any field of `self` is strictly greater than the same field of `other`.
     pub fn exceeds_in_any_field(&self, other: &Capacity) -> bool {
         self.energy_wp > other.energy_wp
@@ -74,9 +80,11 @@ impl Capacity {
     }
 }
 
-/// A capacity increase that takes effect at `effective_at` (an `Option<(Capacity, i64)>` in
-/// spirit; a named struct because Anchor's IDL has no tuples).
-#[derive(AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, PartialEq, Eq)]
+/// A capacity increase that takes effect at `effective_at` (a named struct because Anchor's
+/// IDL has no tuples; all zero in a node without a scheduled increase).
+#[derive(
+    AnchorSerialize, AnchorDeserialize, InitSpace, Clone, Copy, Debug, Default, PartialEq, Eq,
+)]
 pub struct PendingCapacity {
     pub capacity: Capacity,
     pub effective_at: i64,

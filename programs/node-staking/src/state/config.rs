@@ -2,10 +2,14 @@
 
 use anchor_lang::prelude::*;
 use gridmint_protocol::deployment::BPS_DENOMINATOR;
-use gridmint_protocol::limits::{MAX_UNBONDING_SECONDS, UNBONDING_LOWER_BOUND_SECONDS};
+use gridmint_protocol::emission::EpochClock;
+use gridmint_protocol::limits::{
+    MAX_EPOCH_SECONDS, MAX_UNBONDING_SECONDS, UNBONDING_LOWER_BOUND_SECONDS,
+};
+use gridmint_protocol::views::EpochScheduled;
 
 use crate::errors::NodeStakingError;
-use crate::state::NodeKind;
+use crate::state::{Capacity, MinStakeSchedule, NodeKind};
 
 /// Singleton config, PDA `[CONFIG]`.
 #[account]
@@ -25,8 +29,15 @@ pub struct Config {
     pub treasury: Pubkey,
     /// The only key allowed to call `slash` (the fraud-proof path has its own checks).
     pub slash_authority: Pubkey,
-    /// Minimum active stake per node kind, indexed by `NodeKind::index()`.
-    pub min_stake: [u64; 3],
+    /// Start of epoch 0 (unix seconds). Immutable; equal to the rewards program's.
+    pub genesis_time: i64,
+    /// Epoch length, in `(0, MAX_EPOCH_SECONDS]`. Immutable; equal to the rewards program's.
+    pub epoch_seconds: i64,
+    /// Minimum active stake per node kind (indexed by `NodeKind::index()`) per epoch: a
+    /// change takes effect from the next epoch (see [`Config::min_stake_for`]).
+    pub min_stake: MinStakeSchedule,
+    /// Largest capacity `register_node` and `update_node` accept, per field (each > 0).
+    pub max_capacity: Capacity,
     /// Seconds between an unstake request and the earliest withdrawal. Always in
     /// `(UNBONDING_LOWER_BOUND_SECONDS, MAX_UNBONDING_SECONDS]`.
     pub unbonding_seconds: i64,
@@ -54,7 +65,9 @@ pub struct Config {
 /// carry the old and the new set.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Params {
+    /// The latest minimum stakes set (in force from the epoch after they were set).
     pub min_stake: [u64; 3],
+    pub max_capacity: Capacity,
     pub unbonding_seconds: i64,
     pub slash_bps: u16,
     pub reporter_bounty_bps: u16,
@@ -63,11 +76,16 @@ pub struct Params {
 }
 
 impl Params {
-    /// Bounds every parameter: non-zero minimum stakes, an unbonding period that outlasts
+    /// Bounds every parameter: non-zero minimum stakes, a maximum capacity with both fields
+    /// non-zero, an unbonding period that outlasts
     /// epoch + report grace + challenge period of the rewards program (so late fraud can still
     /// be slashed) but stays finite, `reporter_bounty_bps < slash_bps <= 10_000`, and real keys.
     pub fn validate(&self) -> Result<()> {
         require!(self.min_stake.iter().all(|&m| m > 0), NodeStakingError::InvalidMinStake);
+        require!(
+            self.max_capacity.energy_wp > 0 && self.max_capacity.compute_units_per_hour > 0,
+            NodeStakingError::InvalidMaxCapacity
+        );
         require!(
             self.unbonding_seconds > UNBONDING_LOWER_BOUND_SECONDS
                 && self.unbonding_seconds <= MAX_UNBONDING_SECONDS,
@@ -84,6 +102,18 @@ impl Params {
     }
 }
 
+/// Bounds the immutable epoch clock: `0 < epoch_seconds <= MAX_EPOCH_SECONDS`
+/// (`InvalidEpochLength`) and genesis not before `now` (`GenesisInPast`), as in the rewards
+/// program.
+pub fn validate_epoch_clock(genesis_time: i64, epoch_seconds: i64, now: i64) -> Result<()> {
+    require!(
+        epoch_seconds > 0 && epoch_seconds <= MAX_EPOCH_SECONDS,
+        NodeStakingError::InvalidEpochLength
+    );
+    require!(genesis_time >= now, NodeStakingError::GenesisInPast);
+    Ok(())
+}
+
 /// How a fraud penalty on a stake splits (all rounded down: the operator never loses more
 /// than the configured share).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,10 +127,25 @@ pub struct FraudPenalty {
 }
 
 impl Config {
-    /// The parameters currently in force.
+    /// The epoch clock shared with the rewards program.
+    pub fn clock(&self) -> EpochClock {
+        EpochClock { genesis_time: self.genesis_time, epoch_seconds: self.epoch_seconds }
+    }
+
+    /// The first epoch a change made at `now` may take effect in: the next epoch, or epoch 0
+    /// before genesis.
+    pub fn next_epoch(&self, now: i64) -> u64 {
+        match self.clock().epoch_at(now) {
+            Ok(Some(epoch)) => epoch.saturating_add(1),
+            _ => 0,
+        }
+    }
+
+    /// The current parameters; `min_stake` is the latest value set.
     pub fn params(&self) -> Params {
         Params {
-            min_stake: self.min_stake,
+            min_stake: self.min_stake.next,
+            max_capacity: self.max_capacity,
             unbonding_seconds: self.unbonding_seconds,
             slash_bps: self.slash_bps,
             reporter_bounty_bps: self.reporter_bounty_bps,
@@ -109,9 +154,15 @@ impl Config {
         }
     }
 
-    /// Replaces the parameters (validated by the caller with [`Params::validate`]).
-    pub fn set_params(&mut self, params: &Params) {
-        self.min_stake = params.min_stake;
+    /// Replaces the parameters at `now` (validated by the caller with [`Params::validate`]).
+    /// A new minimum stake takes effect from the next epoch (from epoch 0 before genesis).
+    pub fn set_params(&mut self, params: &Params, now: i64) {
+        if params.min_stake != self.min_stake.next {
+            let mut schedule = EpochScheduled::from(self.min_stake);
+            schedule.set(params.min_stake, &self.clock(), now);
+            self.min_stake = schedule.into();
+        }
+        self.max_capacity = params.max_capacity;
         self.unbonding_seconds = params.unbonding_seconds;
         self.slash_bps = params.slash_bps;
         self.reporter_bounty_bps = params.reporter_bounty_bps;
@@ -119,10 +170,29 @@ impl Config {
         self.treasury = params.treasury;
     }
 
-    /// Minimum active stake for a node of `kind`.
-    pub fn min_stake_for(&self, kind: NodeKind) -> u64 {
-        // `index()` is always < NodeKind::COUNT == min_stake.len().
-        self.min_stake.get(kind.index()).copied().unwrap_or(u64::MAX)
+    /// The first epoch `params().min_stake` is in force.
+    pub fn min_stake_effective_epoch(&self) -> u64 {
+        if self.min_stake.next_from == EpochScheduled::<[u64; 3]>::NONE {
+            self.min_stake.current_from
+        } else {
+            self.min_stake.next_from
+        }
+    }
+
+    /// Minimum active stake of a node of `kind` during `epoch`, if this config still knows it
+    /// (exact when read in `[end(epoch), start(epoch + 2))` and during `epoch` itself).
+    pub fn min_stake_for(&self, kind: NodeKind, epoch: u64) -> Option<u64> {
+        let values = EpochScheduled::from(self.min_stake).value_for(epoch)?;
+        values.get(kind.index()).copied()
+    }
+
+    /// Minimum active stake of a node of `kind` in force at `now` (epoch 0 before genesis).
+    pub fn min_stake_in_force(&self, kind: NodeKind, now: i64) -> u64 {
+        let epoch = self.clock().epoch_at(now).ok().flatten().unwrap_or(0);
+        // The value of the current epoch is always known; the fallback is unreachable.
+        self.min_stake_for(kind, epoch)
+            .or_else(|| self.min_stake.current.get(kind.index()).copied())
+            .unwrap_or(u64::MAX)
     }
 
     /// Split of a fraud penalty on `stake` (a node's active + pending stake).
@@ -182,138 +252,4 @@ pub fn bps_of(amount: u64, bps: u16) -> Result<u64> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn params() -> Params {
-        Params {
-            min_stake: [100, 200, 300],
-            unbonding_seconds: UNBONDING_LOWER_BOUND_SECONDS + 1,
-            slash_bps: 1_000,
-            reporter_bounty_bps: 100,
-            slash_authority: Pubkey::new_unique(),
-            treasury: Pubkey::new_unique(),
-        }
-    }
-
-    fn config() -> Config {
-        Config {
-            authority: Pubkey::new_unique(),
-            pending_authority: None,
-            stake_mint: Pubkey::new_unique(),
-            stake_token_program: Pubkey::new_unique(),
-            vault: Pubkey::new_unique(),
-            treasury: Pubkey::new_unique(),
-            slash_authority: Pubkey::new_unique(),
-            min_stake: [1, 2, 3],
-            unbonding_seconds: MAX_UNBONDING_SECONDS,
-            slash_bps: 5_000,
-            reporter_bounty_bps: 1_000,
-            paused: false,
-            next_node_id: 1,
-            total_active: 0,
-            total_pending: 0,
-            total_slashed: 0,
-            bump: 255,
-            vault_bump: 254,
-            reserved: [0; 128],
-        }
-    }
-
-    fn code(r: Result<()>) -> u32 {
-        match r {
-            Err(anchor_lang::error::Error::AnchorError(e)) => e.error_code_number,
-            other => panic!("expected an anchor error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn valid_params_pass() {
-        assert!(params().validate().is_ok());
-        let mut p = params();
-        p.unbonding_seconds = MAX_UNBONDING_SECONDS;
-        p.slash_bps = 10_000;
-        p.reporter_bounty_bps = 9_999;
-        assert!(p.validate().is_ok());
-    }
-
-    #[test]
-    fn each_bound_is_enforced() {
-        type Case = (fn(&mut Params), NodeStakingError);
-        let cases: [Case; 7] = [
-            (|p| p.min_stake[1] = 0, NodeStakingError::InvalidMinStake),
-            (
-                |p| p.unbonding_seconds = UNBONDING_LOWER_BOUND_SECONDS,
-                NodeStakingError::InvalidUnbondingPeriod,
-            ),
-            (
-                |p| p.unbonding_seconds = MAX_UNBONDING_SECONDS + 1,
-                NodeStakingError::InvalidUnbondingPeriod,
-            ),
-            (|p| p.slash_bps = 10_001, NodeStakingError::InvalidSlashBps),
-            (|p| p.reporter_bounty_bps = p.slash_bps, NodeStakingError::BountyNotBelowSlash),
-            (
-                |p| {
-                    p.slash_bps = 0;
-                    p.reporter_bounty_bps = 0
-                },
-                NodeStakingError::BountyNotBelowSlash,
-            ),
-            (|p| p.slash_authority = Pubkey::default(), NodeStakingError::InvalidSlashAuthority),
-        ];
-        for (mutate, expected) in cases {
-            let mut p = params();
-            mutate(&mut p);
-            assert_eq!(code(p.validate()), u32::from(expected), "{expected:?}");
-        }
-    }
-
-    #[test]
-    fn params_round_trip_through_config() {
-        let mut c = config();
-        let p = params();
-        c.set_params(&p);
-        assert_eq!(c.params(), p);
-    }
-
-    #[test]
-    fn fraud_penalty_rounds_down_and_splits() {
-        let c = config();
-        let pen = c.fraud_penalty(1_999).unwrap();
-        assert_eq!(pen, FraudPenalty { slashed: 999, bounty: 199, to_treasury: 800 });
-        let pen = c.fraud_penalty(u64::MAX).unwrap();
-        assert_eq!(pen.slashed, u64::MAX / 2);
-        assert_eq!(pen.bounty, u64::MAX / 10);
-        assert_eq!(pen.slashed, pen.bounty + pen.to_treasury);
-    }
-
-    #[test]
-    fn totals_are_checked() {
-        let mut c = config();
-        c.add_totals(u64::MAX, 5).unwrap();
-        assert!(c.add_totals(1, 0).is_err());
-        assert!(c.required_vault_balance().is_err());
-        c.sub_totals(u64::MAX, 5).unwrap();
-        assert!(c.sub_totals(0, 1).is_err());
-    }
-
-    #[test]
-    fn vault_invariant_is_at_least() {
-        let mut c = config();
-        c.add_totals(70, 30).unwrap();
-        assert!(c.check_vault_invariant(100).is_ok());
-        assert!(c.check_vault_invariant(1_000).is_ok());
-        assert_eq!(
-            code(c.check_vault_invariant(99)),
-            u32::from(NodeStakingError::VaultInvariantViolated)
-        );
-    }
-
-    #[test]
-    fn min_stake_by_kind() {
-        let c = config();
-        assert_eq!(c.min_stake_for(NodeKind::Compute), 1);
-        assert_eq!(c.min_stake_for(NodeKind::Energy), 2);
-        assert_eq!(c.min_stake_for(NodeKind::Hybrid), 3);
-    }
-}
+pub(crate) mod tests;

@@ -1,9 +1,11 @@
-//! A registered node: its operator, device key, declared capacity and stake.
+//! A registered node: its operator, device key, declared capacity, stake and epoch views.
 
 use anchor_lang::prelude::*;
+use gridmint_protocol::emission::EpochClock;
+use gridmint_protocol::views::{self as pv, LiveNode, NodeEpochView};
 
 use crate::errors::NodeStakingError;
-use crate::state::{Capacity, NodeKind, PendingCapacity};
+use crate::state::{Capacity, EpochViewState, NodeKind, PendingCapacity};
 
 /// Longest metadata URI, in bytes.
 pub const MAX_METADATA_URI_LEN: usize = 128;
@@ -11,6 +13,10 @@ pub const MAX_METADATA_URI_LEN: usize = 128;
 pub const MAX_REGION_CODE: u16 = 999;
 
 /// A node, PDA `[NODE, config, node_id.to_le_bytes()]`.
+///
+/// Every field has a fixed size except `metadata_uri`, which comes last, so every other field
+/// sits at a fixed byte offset (`gridmint_sdk::node_staking::layout`) for `getProgramAccounts`
+/// filters and data slices.
 #[account]
 #[derive(InitSpace, Debug, PartialEq, Eq)]
 pub struct Node {
@@ -25,13 +31,14 @@ pub struct Node {
     pub reward_recipient: Pubkey,
     /// ISO 3166-1 numeric country code, 0 = unspecified (at most `MAX_REGION_CODE`).
     pub region: u16,
-    #[max_len(MAX_METADATA_URI_LEN)]
-    pub metadata_uri: String,
     /// Capacity in force.
     pub capacity: Capacity,
-    /// A scheduled increase; it is applied lazily by every instruction that touches the node
-    /// once `effective_at <= now` (readers use [`Node::max_capacity_in_force`]).
-    pub pending_capacity: Option<PendingCapacity>,
+    /// Whether `pending_capacity` holds a scheduled increase (use [`Node::pending_capacity`]).
+    pub has_pending_capacity: bool,
+    /// A scheduled increase, applied by the next instruction that touches the node once
+    /// `effective_at <= now` (readers use [`Node::max_capacity_in_force`] or the epoch view).
+    /// All zero when none.
+    pub pending_capacity: PendingCapacity,
     /// Field-wise maximum of every capacity that has ever been in force.
     pub capacity_peak: Capacity,
     /// Time of the last capacity decrease; 0 if never.
@@ -46,10 +53,18 @@ pub struct Node {
     pub jailed: bool,
     /// Time of the last jailing (0 if never jailed).
     pub jailed_at: i64,
+    /// Time of the last unjailing (0 if never): fraud evidence entirely older than this
+    /// belongs to an incident already punished.
+    pub unjailed_at: i64,
     pub registered_at: i64,
+    /// What the node counted as for its current and previous epoch (`docs/PROTOCOL.md` §8).
+    pub view: EpochViewState,
     pub bump: u8,
     /// Room for future fields; zero.
     pub reserved: [u8; 64],
+    /// Last: the only field of variable size.
+    #[max_len(MAX_METADATA_URI_LEN)]
+    pub metadata_uri: String,
 }
 
 /// The outcome of a capacity update: what is in force now and what is scheduled.
@@ -60,34 +75,95 @@ pub struct CapacityChange {
 }
 
 impl Node {
+    /// The scheduled capacity increase, if any.
+    pub fn pending_capacity(&self) -> Option<PendingCapacity> {
+        self.has_pending_capacity.then_some(self.pending_capacity)
+    }
+
+    /// Sets or clears the scheduled increase (zeroed when none).
+    pub fn set_pending_capacity(&mut self, pending: Option<PendingCapacity>) {
+        self.has_pending_capacity = pending.is_some();
+        self.pending_capacity = pending.unwrap_or_default();
+    }
+
+    /// The live fields the epoch views follow.
+    pub fn live(&self) -> LiveNode {
+        LiveNode {
+            active_stake: self.active_stake,
+            jailed: self.jailed,
+            recipient: self.reward_recipient.to_bytes(),
+            capacity: self.capacity.into(),
+            pending_capacity: self.pending_capacity().map(Into::into),
+        }
+    }
+
+    /// The view of a node created at `now` with its live fields as set (`register_node`).
+    pub fn init_view(&mut self, clock: &EpochClock, now: i64) {
+        self.view = pv::EpochViewState::at_registration(&self.live(), clock, now).into();
+    }
+
+    /// Runs `change` at `now` the way every instruction that touches a node must: first the
+    /// views roll to `now` and a scheduled capacity increase that is due takes effect (at its
+    /// own time), then `change` runs, then the views record the values it left. Rolling
+    /// never fails, so it adds no failure path.
+    pub fn apply_change<T>(
+        &mut self,
+        clock: &EpochClock,
+        now: i64,
+        change: impl FnOnce(&mut Node) -> Result<T>,
+    ) -> Result<T> {
+        self.settle(clock, now);
+        let out = change(self)?;
+        let mut view = pv::EpochViewState::from(self.view);
+        pv::observe(&mut view, &self.live(), clock, now);
+        self.view = view.into();
+        Ok(out)
+    }
+
+    fn settle(&mut self, clock: &EpochClock, now: i64) {
+        let mut view = pv::EpochViewState::from(self.view);
+        let mut live = self.live();
+        if pv::settle(&mut view, &mut live, clock, now) {
+            self.capacity = live.capacity.into();
+            self.capacity_peak = self.capacity_peak.max(self.capacity);
+            self.set_pending_capacity(None);
+        }
+        self.view = view.into();
+    }
+
+    /// The node's view for `epoch` read from this state at `read_time` (see
+    /// `gridmint_protocol::views::node_epoch_view`): exact in `[end(epoch), start(epoch+2))`,
+    /// otherwise exact or `None`.
+    pub fn epoch_view(
+        &self,
+        clock: &EpochClock,
+        epoch: u64,
+        read_time: i64,
+    ) -> Option<NodeEpochView> {
+        pv::node_epoch_view(&self.view.into(), &self.live(), clock, epoch, read_time)
+    }
+
+    /// True if the current or the previous epoch view (rolled to now) has stake: the node
+    /// may still be owed rewards that the oracles read from this account.
+    pub fn still_earning(&self) -> bool {
+        self.view.stake_min > 0 || self.view.previous_stake_min > 0
+    }
+
     /// The most lenient (field-wise largest) capacity that may have been in force at any time
     /// in `[from, to]`: the peak if a decrease happened after `from`, else the current capacity,
     /// raised by a pending increase that is effective by `to`.
     pub fn max_capacity_in_force(&self, from: i64, to: i64) -> Capacity {
         let base = if from < self.capacity_lowered_at { self.capacity_peak } else { self.capacity };
-        match self.pending_capacity {
+        match self.pending_capacity() {
             Some(p) if p.effective_at <= to => base.max(p.capacity),
             _ => base,
-        }
-    }
-
-    /// Applies a pending increase whose time has come. Returns true if anything changed.
-    pub fn apply_matured_capacity(&mut self, now: i64) -> bool {
-        match self.pending_capacity {
-            Some(p) if p.effective_at <= now => {
-                self.capacity = p.capacity;
-                self.capacity_peak = self.capacity_peak.max(p.capacity);
-                self.pending_capacity = None;
-                true
-            }
-            _ => false,
         }
     }
 
     /// Requests a capacity change at `now`. Field-wise decreases apply at once (recording
     /// `capacity_lowered_at`); field-wise increases are scheduled for `now + unbonding_seconds`
     /// and replace any earlier scheduled increase. A request equal to the current capacity
-    /// cancels a scheduled increase. Call [`Node::apply_matured_capacity`] first.
+    /// cancels a scheduled increase. Run inside [`Node::apply_change`].
     pub fn request_capacity(
         &mut self,
         new: Capacity,
@@ -100,14 +176,15 @@ impl Node {
             self.capacity = lowered;
             self.capacity_lowered_at = now;
         }
-        self.pending_capacity = if new.exceeds_in_any_field(&lowered) {
+        let pending = if new.exceeds_in_any_field(&lowered) {
             let effective_at =
                 now.checked_add(unbonding_seconds).ok_or(NodeStakingError::ArithmeticOverflow)?;
             Some(PendingCapacity { capacity: new, effective_at })
         } else {
             None
         };
-        Ok(CapacityChange { in_force: self.capacity, pending: self.pending_capacity })
+        self.set_pending_capacity(pending);
+        Ok(CapacityChange { in_force: self.capacity, pending })
     }
 
     /// Adds a top-up to the active stake.
@@ -158,157 +235,4 @@ impl Node {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    pub(crate) const fn cap(energy_wp: u64, compute_units_per_hour: u64) -> Capacity {
-        Capacity { energy_wp, compute_units_per_hour }
-    }
-
-    pub(crate) fn node(kind: NodeKind, capacity: Capacity) -> Node {
-        Node {
-            config: Pubkey::new_unique(),
-            node_id: 1,
-            operator: Pubkey::new_unique(),
-            kind,
-            device_key: Pubkey::new_unique(),
-            reward_recipient: Pubkey::new_unique(),
-            region: 276,
-            metadata_uri: String::new(),
-            capacity,
-            pending_capacity: None,
-            capacity_peak: capacity,
-            capacity_lowered_at: 0,
-            active_stake: 0,
-            pending_stake: 0,
-            unlock_at: 0,
-            jailed: false,
-            jailed_at: 0,
-            registered_at: 0,
-            bump: 255,
-            reserved: [0; 64],
-        }
-    }
-
-    const UNBOND: i64 = 1_000;
-
-    #[test]
-    fn max_capacity_without_changes_is_current() {
-        let n = node(NodeKind::Hybrid, cap(10, 20));
-        assert_eq!(n.max_capacity_in_force(0, 100), cap(10, 20));
-    }
-
-    #[test]
-    fn decrease_applies_at_once_and_peak_covers_earlier_windows() {
-        let mut n = node(NodeKind::Hybrid, cap(10, 20));
-        let change = n.request_capacity(cap(4, 20), 500, UNBOND).unwrap();
-        assert_eq!(change, CapacityChange { in_force: cap(4, 20), pending: None });
-        assert_eq!(n.capacity_lowered_at, 500);
-        // A window that starts before the decrease may have seen the peak.
-        assert_eq!(n.max_capacity_in_force(499, 600), cap(10, 20));
-        // A window starting at or after the decrease only sees the lower capacity.
-        assert_eq!(n.max_capacity_in_force(500, 600), cap(4, 20));
-    }
-
-    #[test]
-    fn increase_waits_for_unbonding() {
-        let mut n = node(NodeKind::Energy, cap(10, 0));
-        let change = n.request_capacity(cap(30, 0), 100, UNBOND).unwrap();
-        let pending = PendingCapacity { capacity: cap(30, 0), effective_at: 1_100 };
-        assert_eq!(change, CapacityChange { in_force: cap(10, 0), pending: Some(pending) });
-        assert_eq!(n.max_capacity_in_force(0, 1_099), cap(10, 0));
-        assert_eq!(n.max_capacity_in_force(0, 1_100), cap(30, 0));
-        assert!(!n.apply_matured_capacity(1_099));
-        assert!(n.apply_matured_capacity(1_100));
-        assert_eq!(n.capacity, cap(30, 0));
-        assert_eq!(n.capacity_peak, cap(30, 0));
-        assert_eq!(n.pending_capacity, None);
-    }
-
-    #[test]
-    fn mixed_change_lowers_now_and_schedules_the_rest() {
-        let mut n = node(NodeKind::Hybrid, cap(10, 20));
-        let change = n.request_capacity(cap(50, 5), 100, UNBOND).unwrap();
-        assert_eq!(change.in_force, cap(10, 5));
-        assert_eq!(
-            change.pending,
-            Some(PendingCapacity { capacity: cap(50, 5), effective_at: 1_100 })
-        );
-        assert_eq!(n.capacity_lowered_at, 100);
-        assert_eq!(n.max_capacity_in_force(50, 200), cap(10, 20));
-        assert_eq!(n.max_capacity_in_force(100, 200), cap(10, 5));
-        assert_eq!(n.max_capacity_in_force(100, 1_100), cap(50, 5));
-        assert_eq!(n.max_capacity_in_force(50, 1_100), cap(50, 20));
-    }
-
-    #[test]
-    fn a_new_request_replaces_or_cancels_a_scheduled_increase() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        n.request_capacity(cap(0, 40), 100, UNBOND).unwrap();
-        n.request_capacity(cap(0, 20), 200, UNBOND).unwrap();
-        assert_eq!(
-            n.pending_capacity,
-            Some(PendingCapacity { capacity: cap(0, 20), effective_at: 1_200 })
-        );
-        n.request_capacity(cap(0, 10), 300, UNBOND).unwrap();
-        assert_eq!(n.pending_capacity, None);
-        assert_eq!(n.capacity_lowered_at, 0, "equal capacity is not a decrease");
-    }
-
-    #[test]
-    fn capacity_must_fit_kind_on_update() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        assert!(n.request_capacity(cap(5, 10), 0, UNBOND).is_err());
-        assert_eq!(n.capacity, cap(0, 10));
-    }
-
-    #[test]
-    fn increase_time_overflow_is_an_error() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        assert!(n.request_capacity(cap(0, 11), i64::MAX, UNBOND).is_err());
-    }
-
-    #[test]
-    fn unstake_rules() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        n.active_stake = 1_000;
-        assert!(n.request_unstake(0, 300, 0, UNBOND).is_err());
-        assert!(n.request_unstake(1_001, 300, 0, UNBOND).is_err());
-        // Leaving 200 < min 300 active is refused; leaving 300 or 0 is fine.
-        assert!(n.request_unstake(800, 300, 0, UNBOND).is_err());
-        n.request_unstake(700, 300, 10, UNBOND).unwrap();
-        assert_eq!((n.active_stake, n.pending_stake, n.unlock_at), (300, 700, 1_010));
-        n.request_unstake(300, 300, 20, UNBOND).unwrap();
-        assert_eq!((n.active_stake, n.pending_stake, n.unlock_at), (0, 1_000, 1_020));
-    }
-
-    #[test]
-    fn merged_unlock_never_moves_earlier() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        n.active_stake = 100;
-        n.request_unstake(10, 1, 500, 2 * UNBOND).unwrap();
-        assert_eq!(n.unlock_at, 2_500);
-        // A shorter unbonding period (set later) must not pull the unlock time forward.
-        n.request_unstake(10, 1, 600, UNBOND).unwrap();
-        assert_eq!(n.unlock_at, 2_500);
-    }
-
-    #[test]
-    fn withdraw_after_unlock_only() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        assert!(n.withdraw(0).is_err(), "nothing pending");
-        n.active_stake = 100;
-        n.request_unstake(100, 50, 0, UNBOND).unwrap();
-        assert!(n.withdraw(UNBOND - 1).is_err());
-        assert_eq!(n.withdraw(UNBOND).unwrap(), 100);
-        assert_eq!(n.pending_stake, 0);
-    }
-
-    #[test]
-    fn top_up_overflow_is_an_error() {
-        let mut n = node(NodeKind::Compute, cap(0, 10));
-        n.active_stake = u64::MAX;
-        assert!(n.add_active(1).is_err());
-        assert_eq!(n.active_stake, u64::MAX);
-    }
-}
+pub(crate) mod tests;

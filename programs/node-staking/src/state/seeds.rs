@@ -11,3 +11,5 @@ pub const NODE: &[u8] = b"node";
 pub const DEVICE: &[u8] = b"device";
 /// The (never closed) record of used fraud evidence: `[EVIDENCE, config, evidence_hash]`.
 pub const EVIDENCE: &[u8] = b"evidence";
+/// The (never closed) registration of a compute-work requester: `[REQUESTER, config, key]`.
+pub const REQUESTER: &[u8] = b"requester";

@@ -76,27 +76,10 @@ mod tests {
     }
 
     fn config(active: u64, pending: u64) -> Config {
-        Config {
-            authority: Pubkey::new_unique(),
-            pending_authority: None,
-            stake_mint: Pubkey::new_unique(),
-            stake_token_program: Pubkey::new_unique(),
-            vault: Pubkey::new_unique(),
-            treasury: Pubkey::new_unique(),
-            slash_authority: Pubkey::new_unique(),
-            min_stake: [1, 1, 1],
-            unbonding_seconds: 0,
-            slash_bps: 0,
-            reporter_bounty_bps: 0,
-            paused: false,
-            next_node_id: 1,
-            total_active: active,
-            total_pending: pending,
-            total_slashed: 0,
-            bump: 0,
-            vault_bump: 0,
-            reserved: [0; 128],
-        }
+        let mut c = crate::state::config::tests::config();
+        c.total_active = active;
+        c.total_pending = pending;
+        c
     }
 
     #[test]

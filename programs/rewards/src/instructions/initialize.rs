@@ -1,6 +1,7 @@
 //! `initialize`: creates the config with the reward mint, epoch timing, emission schedule,
 //! parameters and the first oracle set. Only the build-time deployment admin may call it, so
-//! nobody can front-run initialisation between deploy and set-up.
+//! nobody can front-run initialisation between deploy and set-up. The reward mint must have
+//! no supply yet, so that its supply is always exactly what `claim` minted.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenInterface};
@@ -19,6 +20,10 @@ pub struct InitializeArgs {
     pub genesis_time: i64,
     /// Epoch length, in `(0, MAX_EPOCH_SECONDS]`. Fixed for the life of the program.
     pub epoch_seconds: i64,
+    /// Floor of the challenge period for every later parameter set, in
+    /// `[1, params.challenge_period_seconds]`. Fixed for the life of the program; a
+    /// production deployment uses at least one day.
+    pub min_challenge_period_seconds: i64,
     pub params: Params,
     /// The first oracle set (1..=16 distinct keys) and its strict-majority threshold.
     pub oracles: Vec<Pubkey>,
@@ -55,8 +60,15 @@ impl Initialize<'_> {
         let now = Clock::get()?.unix_timestamp;
         require!(args.genesis_time >= now, RewardsError::GenesisInPast);
         args.params.validate(args.epoch_seconds)?;
+        require!(
+            args.min_challenge_period_seconds >= 1
+                && args.min_challenge_period_seconds <= args.params.challenge_period_seconds,
+            RewardsError::InvalidMinChallengePeriod
+        );
         OracleSet::validate_keys(&args.oracles, args.threshold)?;
-        check_reward_mint(&self.reward_mint.to_account_info(), &self.mint_authority.key())
+        check_reward_mint(&self.reward_mint.to_account_info(), &self.mint_authority.key())?;
+        require!(self.reward_mint.supply == 0, RewardsError::RewardMintHasSupply);
+        Ok(())
     }
 }
 
@@ -71,7 +83,9 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         token_program: ctx.accounts.token_program.key(),
         genesis_time: args.genesis_time,
         epoch_seconds: args.epoch_seconds,
+        min_challenge_period_seconds: args.min_challenge_period_seconds,
         params: args.params,
+        scheduled_params: None,
         oracles,
         next_epoch: 0,
         last_final_total: 0,
@@ -91,6 +105,7 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         mint_authority: ctx.accounts.mint_authority.key(),
         genesis_time: args.genesis_time,
         epoch_seconds: args.epoch_seconds,
+        min_challenge_period_seconds: args.min_challenge_period_seconds,
         params: args.params,
         oracle_set_version: oracles.version,
         oracles: args.oracles,

@@ -7,11 +7,14 @@
 //! `cumulative_total` does not decrease and grows by at most the epoch's emission (hard cap
 //! included). So an increase above the emission never finalizes, and a veto never has to
 //! unwind a later epoch. The first vote of an epoch creates its account (the oracle pays).
+//!
+//! Report grace, emission cap and challenge period are those in force for the reported
+//! epoch (`Config::params_for`); a scheduled set that is due is promoted here.
 
 use anchor_lang::prelude::*;
 
 use crate::errors::RewardsError;
-use crate::events::{EpochFinalized, ReportSubmitted, RootClaimable};
+use crate::events::{EpochFinalized, ParamsActivated, ReportSubmitted, RootClaimable};
 use crate::state::{seeds, ClaimableRoot, Config, EpochState, EpochStatus, PendingRoot, Report};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -63,11 +66,11 @@ impl SubmitReport<'_> {
         require!(config.oracles.slot_of(&self.oracle.key()).is_some(), RewardsError::NotAnOracle);
 
         let now = Clock::get()?.unix_timestamp;
+        let params = config.params_for(args.epoch);
         let end = config.epoch_end(args.epoch)?;
         require!(now >= end, RewardsError::EpochNotEnded);
-        let open_at = end
-            .checked_add(config.params.report_grace_seconds)
-            .ok_or(RewardsError::ArithmeticOverflow)?;
+        let open_at =
+            end.checked_add(params.report_grace_seconds).ok_or(RewardsError::ArithmeticOverflow)?;
         require!(now >= open_at, RewardsError::ReportGraceNotOver);
         require!(args.epoch >= config.next_epoch, RewardsError::EpochAlreadyFinal);
         require!(self.epoch_state.status != EpochStatus::Final, RewardsError::EpochAlreadyFinal);
@@ -83,10 +86,7 @@ impl SubmitReport<'_> {
             .cumulative_total
             .checked_sub(config.last_final_total)
             .ok_or(RewardsError::CumulativeTotalDecreased)?;
-        require!(
-            increase <= config.params.epoch_emission(args.epoch)?,
-            RewardsError::EmissionExceeded
-        );
+        require!(increase <= params.epoch_emission(args.epoch)?, RewardsError::EmissionExceeded);
         Ok(())
     }
 }
@@ -102,8 +102,11 @@ pub fn handler(ctx: Context<SubmitReport>, args: SubmitReportArgs) -> Result<()>
         epoch_state.bump = ctx.bumps.epoch_state;
     }
 
-    // The previous epoch's challenge period is over (validated): its root becomes claimable.
+    // The previous epoch's challenge period is over (validated): its root becomes claimable,
+    // and a parameter set effective from this epoch on becomes current.
     let promoted = config.promote_matured_root(now);
+    let activated = config.promote_due_params(now);
+    let params = *config.params_for(args.epoch);
 
     let oracles = config.oracles;
     let slot = oracles.slot_of(&ctx.accounts.oracle.key()).ok_or(RewardsError::NotAnOracle)?;
@@ -112,7 +115,7 @@ pub fn handler(ctx: Context<SubmitReport>, args: SubmitReportArgs) -> Result<()>
     let round = epoch_state.round;
 
     let finalized = if tally.agreeing >= oracles.threshold {
-        let emission = config.params.epoch_emission(args.epoch)?;
+        let emission = params.epoch_emission(args.epoch)?;
         let previous_total = config.last_final_total;
         let increase = report
             .cumulative_total
@@ -124,7 +127,7 @@ pub fn handler(ctx: Context<SubmitReport>, args: SubmitReportArgs) -> Result<()>
             previous_total,
             config.last_final_root,
             now,
-            config.params.challenge_period_seconds,
+            params.challenge_period_seconds,
         )?;
         config.next_epoch = args.epoch.checked_add(1).ok_or(RewardsError::ArithmeticOverflow)?;
         config.last_final_total = report.cumulative_total;
@@ -153,6 +156,9 @@ pub fn handler(ctx: Context<SubmitReport>, args: SubmitReportArgs) -> Result<()>
 
     if let Some(root) = promoted {
         emit_cpi!(RootClaimable { root });
+    }
+    if let Some(p) = activated {
+        emit_cpi!(ParamsActivated { old: p.old, new: p.new, effective_epoch: p.effective_epoch });
     }
     emit_cpi!(ReportSubmitted {
         epoch: args.epoch,

@@ -1,11 +1,11 @@
-//! The program's singleton configuration: parameters, oracle set, finalization progress,
-//! claim accounting and the ring of claimable roots.
+//! The program's singleton configuration: parameters (current and scheduled), oracle set,
+//! finalization progress, claim accounting and the ring of claimable roots.
 
 use anchor_lang::prelude::*;
 use gridmint_protocol::emission::EpochClock;
 
 use crate::errors::RewardsError;
-use crate::state::{ClaimableRoot, OracleSet, Params, PendingRoot, RootRing};
+use crate::state::{ClaimableRoot, OracleSet, Params, PendingRoot, RootRing, ScheduledParams};
 
 /// Singleton config, PDA `[CONFIG]`.
 #[account]
@@ -25,7 +25,13 @@ pub struct Config {
     pub genesis_time: i64,
     /// Epoch length in seconds (fixed at initialize).
     pub epoch_seconds: i64,
+    /// Floor of `challenge_period_seconds` for every later parameter set (fixed at
+    /// initialize): the authority can never shorten the window for vetoes below it.
+    pub min_challenge_period_seconds: i64,
+    /// The current parameter set: in force for every epoch before the scheduled set's.
     pub params: Params,
+    /// A set for the epochs from its `effective_epoch` on, until promoted to `params`.
+    pub scheduled_params: Option<ScheduledParams>,
     pub oracles: OracleSet,
     /// The epoch that finalizes next (epochs finalize in order, starting at 0).
     pub next_epoch: u64,

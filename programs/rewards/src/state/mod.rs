@@ -5,6 +5,7 @@ pub mod config;
 pub mod epoch;
 pub mod oracle_set;
 pub mod params;
+pub mod params_schedule;
 pub mod root_ring;
 pub mod seeds;
 
@@ -13,4 +14,5 @@ pub use config::*;
 pub use epoch::*;
 pub use oracle_set::*;
 pub use params::*;
+pub use params_schedule::*;
 pub use root_ring::*;

@@ -82,7 +82,8 @@ pub struct Params {
 
 impl Params {
     /// Bounds every parameter for a program whose epochs last `epoch_seconds`:
-    /// - report grace in `[0, MAX_REPORT_GRACE_SECONDS]`;
+    /// - report grace in `[0, MAX_REPORT_GRACE_SECONDS]` and below the epoch length (an
+    ///   epoch is then reportable before the next one ends, so reporting keeps pace);
     /// - challenge period in `(0, min(epoch_seconds, MAX_CHALLENGE_PERIOD_SECONDS)]`, and
     ///   strictly below the epoch length: epoch N+1 can only finalize once N's challenge
     ///   period is over, so a challenge period as long as an epoch could never catch up
@@ -92,7 +93,8 @@ impl Params {
     /// - reward formula shares within their bounds.
     pub fn validate(&self, epoch_seconds: i64) -> Result<()> {
         require!(
-            (0..=MAX_REPORT_GRACE_SECONDS).contains(&self.report_grace_seconds),
+            (0..=MAX_REPORT_GRACE_SECONDS).contains(&self.report_grace_seconds)
+                && self.report_grace_seconds < epoch_seconds,
             RewardsError::InvalidReportGrace
         );
         require!(
@@ -109,6 +111,18 @@ impl Params {
             _ => error!(RewardsError::InvalidCapacityFactor),
         })?;
         Ok(())
+    }
+
+    /// Whether replacing `self` by `new` may raise some epoch's emission. Conservative and
+    /// field-wise, since `E(e)` grows with each of these: a higher initial emission, floor
+    /// or hard cap, a smaller decay, or a longer decay interval (fewer decay steps by `e`).
+    pub fn may_increase_emission(&self, new: &Params) -> bool {
+        let (old_e, new_e) = (&self.emission, &new.emission);
+        new_e.initial_per_epoch > old_e.initial_per_epoch
+            || new_e.floor_per_epoch > old_e.floor_per_epoch
+            || new.hard_cap_per_epoch > self.hard_cap_per_epoch
+            || new_e.decay_bps < old_e.decay_bps
+            || new_e.decay_interval_epochs > old_e.decay_interval_epochs
     }
 
     /// The emission of `epoch`: the schedule, capped by the hard cap.

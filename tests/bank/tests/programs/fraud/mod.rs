@@ -5,6 +5,7 @@
 mod precompile;
 mod report_fraud;
 mod report_fraud_rejects;
+mod report_fraud_unjail;
 
 /// What every fraud test module uses.
 mod prelude {

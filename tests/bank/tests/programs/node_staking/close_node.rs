@@ -104,3 +104,54 @@ async fn close_node_while_paused_ok() {
     env.send(&[close_ix(&op, &node)], &[&op.keypair]).await.expect("close");
     assert!(env.account(&node.address).await.is_none());
 }
+
+/// A node staked through epochs 0–2, slashed to zero and unjailed during epoch 3.
+async fn zeroed_in_epoch_3() -> (Env, Staking, Operator, TestNode) {
+    let (mut env, s, op, node) = started().await;
+    s.warp_into_epoch(&mut env, 3, 100).await;
+    slash(&mut env, &s, node.node_id, 5_000).await;
+    env.send(&[sdk::unjail(&s.authority.pubkey(), node.node_id)], &[&s.authority])
+        .await
+        .expect("unjail");
+    (env, s, op, node)
+}
+
+#[tokio::test]
+async fn close_node_still_earning_in_the_previous_epoch_fails() {
+    // Given a node without stake whose previous epoch (2) had stake all through
+    let (mut env, s, op, node) = zeroed_in_epoch_3().await;
+    let state = s.node_state(&mut env, node.node_id).await;
+    assert_eq!((state.active_stake, state.pending_stake, state.jailed), (0, 0, false));
+
+    // When the operator closes it during epoch 3 (the oracles still read epoch 2 from it)
+    let result = env.send(&[close_ix(&op, &node)], &[&op.keypair]).await;
+
+    // Then it is refused and the node stays readable
+    assert_error(result, E::NodeStillEarning);
+    let config = s.config_state(&mut env).await;
+    let now = env.now().await;
+    let view = sdk::node_epoch_view(&state, &config, 2, now).expect("epoch 2 is readable");
+    assert_eq!(view.stake, 5_000);
+
+    // When epoch 4 begins (stake(3) = 0 and nothing staked now)
+    s.warp_into_epoch(&mut env, 4, 0).await;
+
+    // Then it can be closed
+    env.send(&[close_ix(&op, &node)], &[&op.keypair]).await.expect("close");
+    assert!(env.account(&node.address).await.is_none());
+}
+
+#[tokio::test]
+async fn close_node_after_a_full_exit_ok_once_its_views_are_empty() {
+    // Given a node that unstaked everything during epoch 1 and withdrew after unbonding
+    let (mut env, s, op, node) = started().await;
+    s.warp_into_epoch(&mut env, 1, 10).await;
+    empty(&mut env, &s, &op, &node).await;
+
+    // Then its current and previous views hold no stake (stake(1) is 0: it ended at 0)
+    let state = s.node_state(&mut env, node.node_id).await;
+    assert_eq!((state.view.stake_min, state.view.previous_stake_min), (0, 0));
+
+    // And it can be closed
+    env.send(&[close_ix(&op, &node)], &[&op.keypair]).await.expect("close");
+}

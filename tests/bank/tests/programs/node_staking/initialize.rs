@@ -3,7 +3,9 @@
 use super::prelude::*;
 use anchor_lang::AccountDeserialize;
 use anchor_spl::token_interface::TokenAccount;
-use gridmint_protocol::limits::{MAX_UNBONDING_SECONDS, UNBONDING_LOWER_BOUND_SECONDS};
+use gridmint_protocol::limits::{
+    MAX_EPOCH_SECONDS, MAX_UNBONDING_SECONDS, UNBONDING_LOWER_BOUND_SECONDS,
+};
 
 async fn prepared() -> (Env, Staking) {
     let mut env = Env::start().await;
@@ -29,7 +31,12 @@ async fn initialize_ok() {
     assert_eq!(c.vault, s.vault);
     assert_eq!(c.treasury, s.treasury);
     assert_eq!(c.slash_authority, s.slash_authority.pubkey());
-    assert_eq!(c.min_stake, MIN_STAKE);
+    assert_eq!((c.genesis_time, c.epoch_seconds), (s.genesis_time, EPOCH_SECONDS));
+    // The minimum stake is in force from epoch 0, nothing scheduled
+    assert_eq!((c.min_stake.current, c.min_stake.current_from), (MIN_STAKE, 0));
+    assert_eq!((c.min_stake.next, c.min_stake.next_from), (MIN_STAKE, u64::MAX));
+    assert_eq!(sdk::min_stake_for(&c, NodeKind::Energy, 0), Some(MIN_STAKE[1]));
+    assert_eq!(c.max_capacity, MAX_CAPACITY);
     assert_eq!(c.unbonding_seconds, UNBONDING_SECONDS);
     assert_eq!((c.slash_bps, c.reporter_bounty_bps), (SLASH_BPS, BOUNTY_BPS));
     assert!(!c.paused);
@@ -47,6 +54,7 @@ async fn initialize_ok() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].params, c.params());
     assert_eq!(events[0].vault, s.vault);
+    assert_eq!((events[0].genesis_time, events[0].epoch_seconds), (s.genesis_time, EPOCH_SECONDS));
 }
 
 #[tokio::test]
@@ -83,6 +91,16 @@ async fn initialize_rejects_each_bad_parameter() {
     type Case = (&'static str, fn(&mut gridmint_sdk::node_staking::InitializeArgs), E);
     let cases: Vec<Case> = vec![
         ("zero min stake", |a| a.min_stake[2] = 0, E::InvalidMinStake),
+        ("zero epoch length", |a| a.epoch_seconds = 0, E::InvalidEpochLength),
+        ("negative epoch length", |a| a.epoch_seconds = -1, E::InvalidEpochLength),
+        (
+            "epoch above the maximum",
+            |a| a.epoch_seconds = MAX_EPOCH_SECONDS + 1,
+            E::InvalidEpochLength,
+        ),
+        ("genesis in the past", |a| a.genesis_time -= 10_000, E::GenesisInPast),
+        ("zero max energy", |a| a.max_capacity.energy_wp = 0, E::InvalidMaxCapacity),
+        ("zero max compute", |a| a.max_capacity.compute_units_per_hour = 0, E::InvalidMaxCapacity),
         (
             "unbonding at the lower bound",
             |a| a.unbonding_seconds = UNBONDING_LOWER_BOUND_SECONDS,
@@ -124,13 +142,19 @@ async fn initialize_accepts_the_bounds_themselves() {
     args.unbonding_seconds = MAX_UNBONDING_SECONDS;
     args.slash_bps = 10_000;
     args.reporter_bounty_bps = 9_999;
+    // And the longest epoch, starting right now
+    args.epoch_seconds = MAX_EPOCH_SECONDS;
+    let now = env.now().await + 5;
+    env.warp_to_timestamp(now).await;
+    args.genesis_time = now;
 
     // When the admin initializes
-    env.send(&[s.initialize_ix(args)], &[&s.admin]).await.expect("initialize");
+    env.send(&[s.initialize_ix(args.clone())], &[&s.admin]).await.expect("initialize");
 
     // Then they are stored
     let c = s.config_state(&mut env).await;
     assert_eq!((c.unbonding_seconds, c.slash_bps), (MAX_UNBONDING_SECONDS, 10_000));
+    assert_eq!((c.genesis_time, c.epoch_seconds), (args.genesis_time, MAX_EPOCH_SECONDS));
 }
 
 #[tokio::test]

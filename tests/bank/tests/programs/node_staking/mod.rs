@@ -7,7 +7,10 @@ mod initialize;
 mod pause;
 mod randomized;
 mod register_node;
+mod register_node_epochs;
+mod register_requester;
 mod request_unstake;
+mod retire_requester;
 mod rotate_device_key;
 mod set_params;
 mod slash;
@@ -17,6 +20,7 @@ mod transfer_authority;
 mod unjail;
 mod unpause;
 mod update_node;
+mod views;
 mod withdraw;
 
 /// What every test module uses.

@@ -42,7 +42,8 @@ async fn register_node_ok() {
         (args.region, args.metadata_uri.as_str())
     );
     assert_eq!((node.capacity, node.capacity_peak), (args.capacity, args.capacity));
-    assert_eq!((node.pending_capacity, node.capacity_lowered_at), (None, 0));
+    assert_eq!((node.pending_capacity(), node.capacity_lowered_at), (None, 0));
+    assert_eq!((node.unjailed_at, node.reserved), (0, [0; 64]));
     assert_eq!((node.active_stake, node.pending_stake, node.unlock_at), (7_000, 0, 0));
     assert!(!node.jailed);
     assert!(node.registered_at >= now);

@@ -153,3 +153,26 @@ async fn request_unstake_with_fake_config_fails() {
     replace_account(&mut ix, &s.config, fake);
     assert_error(env.send(&[ix], &[&op.keypair]).await, ErrorCode::ConstraintSeeds as u32);
 }
+
+#[tokio::test]
+async fn request_unstake_uses_the_min_stake_in_force_this_epoch() {
+    // Given a compute node with 5,000 and a raise of the minimum to 3,000 made in epoch 1
+    let (mut env, s, op, node) = started().await;
+    s.warp_into_epoch(&mut env, 1, 100).await;
+    let args = SetParamsArgs { min_stake: Some([3_000, 3_000, 3_000]), ..Default::default() };
+    env.send(&[sdk::set_params(&s.authority.pubkey(), args, None)], &[&s.authority])
+        .await
+        .expect("set_params");
+
+    // When the operator leaves 2,000 active during epoch 1 / Then the old minimum applies
+    request_unstake(&mut env, &op, node.node_id, 3_000).await;
+
+    // When epoch 2 begins and it leaves 1,000 of the remaining 2,000
+    s.warp_into_epoch(&mut env, 2, 0).await;
+    let ix = sdk::request_unstake(&op.pubkey(), node.node_id, 1_000);
+    let result = env.send(&[ix], &[&op.keypair]).await;
+
+    // Then the new minimum refuses it; a full exit is still allowed
+    assert_error(result, E::RemainingStakeBelowMinimum);
+    request_unstake(&mut env, &op, node.node_id, 2_000).await;
+}

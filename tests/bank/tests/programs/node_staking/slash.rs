@@ -160,3 +160,28 @@ async fn slash_total_overflow_fails() {
         E::ArithmeticOverflow,
     );
 }
+
+#[tokio::test]
+async fn slash_zeroes_the_stake_of_the_epoch_even_after_unjail() {
+    // Given a node with 4,000 active through epochs 0 and 1
+    let (mut env, s, _op, node) = started().await;
+    s.warp_into_epoch(&mut env, 2, 50).await;
+
+    // When it is slashed and unjailed within epoch 2
+    env.send(&[slash_ix(&s, &node, 100, 1)], &[&s.slash_authority]).await.expect("slash");
+    env.send(&[sdk::unjail(&s.authority.pubkey(), node.node_id)], &[&s.authority])
+        .await
+        .expect("unjail");
+
+    // Then epoch 2 counts no stake, epoch 1 all of it (read at the start of epoch 3)
+    s.warp_into_epoch(&mut env, 3, 0).await;
+    let (state, config) =
+        (s.node_state(&mut env, node.node_id).await, s.config_state(&mut env).await);
+    let now = env.now().await;
+    assert_eq!(sdk::node_epoch_view(&state, &config, 2, now).map(|v| v.stake), Some(0));
+    assert_eq!(sdk::node_epoch_view(&state, &config, 1, now).map(|v| v.stake), Some(4_000));
+    // And epoch 3 counts what is left
+    s.warp_into_epoch(&mut env, 4, 0).await;
+    let now = env.now().await;
+    assert_eq!(sdk::node_epoch_view(&state, &config, 3, now).map(|v| v.stake), Some(3_900));
+}

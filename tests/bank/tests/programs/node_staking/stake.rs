@@ -178,3 +178,23 @@ async fn stake_without_signature_fails() {
     // When sent by the payer alone / Then the operator is not a signer
     assert_error(env.send(&[ix], &[]).await, ErrorCode::AccountNotSigner as u32);
 }
+
+#[tokio::test]
+async fn stake_top_up_counts_from_the_next_epoch() {
+    // Given a node with 5,000 in epoch 1
+    let (mut env, s, op, node) = started().await;
+    s.warp_into_epoch(&mut env, 1, 50).await;
+
+    // When the operator tops up 2,000 during epoch 1
+    env.send(&[stake_ix(&s, &op, &node, 2_000)], &[&op.keypair]).await.expect("stake");
+
+    // Then epoch 1 counts its minimum, 5,000, and epoch 2 the 7,000 it began with
+    let (state, config) =
+        (s.node_state(&mut env, node.node_id).await, s.config_state(&mut env).await);
+    s.warp_into_epoch(&mut env, 2, 0).await;
+    let now = env.now().await;
+    assert_eq!(sdk::node_epoch_view(&state, &config, 1, now).map(|v| v.stake), Some(5_000));
+    s.warp_into_epoch(&mut env, 3, 0).await;
+    let now = env.now().await;
+    assert_eq!(sdk::node_epoch_view(&state, &config, 2, now).map(|v| v.stake), Some(7_000));
+}

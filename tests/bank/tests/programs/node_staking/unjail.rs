@@ -59,3 +59,27 @@ async fn unjail_fake_node_fails() {
     replace_account(&mut ix, &node.address, fake);
     assert_error(env.send(&[ix], &[&s.authority]).await, ErrorCode::ConstraintSeeds as u32);
 }
+
+#[tokio::test]
+async fn unjail_records_the_time_for_fraud_evidence() {
+    // Given a node jailed in epoch 0 and unjailed in epoch 1
+    let (mut env, s, _op, node) = jailed().await;
+    s.warp_into_epoch(&mut env, 1, 5).await;
+    let now = env.now().await;
+
+    // When the authority unjails it
+    let ix = sdk::unjail(&s.authority.pubkey(), node.node_id);
+    let events: Vec<NodeUnjailed> = send_with_events(&mut env, ix, &[&s.authority]).await;
+
+    // Then the time is recorded and announced
+    let state = s.node_state(&mut env, node.node_id).await;
+    assert_eq!((state.unjailed_at, events[0].unjailed_at), (now, now));
+    // And epoch 1 counts no stake (it began jailed), epoch 2 the whole stake
+    let config = s.config_state(&mut env).await;
+    s.warp_into_epoch(&mut env, 2, 0).await;
+    let read = env.now().await;
+    assert_eq!(sdk::node_epoch_view(&state, &config, 1, read).map(|v| v.stake), Some(0));
+    s.warp_into_epoch(&mut env, 3, 0).await;
+    let read = env.now().await;
+    assert_eq!(sdk::node_epoch_view(&state, &config, 2, read).map(|v| v.stake), Some(4_900));
+}

@@ -65,7 +65,7 @@ async fn update_node_capacity_decrease_applies_at_once() {
     let after = s.node_state(&mut env, node.node_id).await;
     assert_eq!((after.capacity, after.capacity_peak), (lower, before.capacity));
     assert!(after.capacity_lowered_at >= now);
-    assert_eq!(after.pending_capacity, None);
+    assert_eq!(after.pending_capacity(), None);
     // And windows that began before the decrease still see the peak
     assert_eq!(after.max_capacity_in_force(now - 1, now + 10), before.capacity);
     assert_eq!(after.max_capacity_in_force(after.capacity_lowered_at, now + 10), lower);
@@ -85,7 +85,7 @@ async fn update_node_capacity_increase_waits_for_unbonding() {
 
     // Then the old capacity stays in force and the increase is scheduled
     let after = s.node_state(&mut env, node.node_id).await;
-    let pending = after.pending_capacity.expect("scheduled increase");
+    let pending = after.pending_capacity().expect("scheduled increase");
     assert_eq!((after.capacity, pending.capacity), (before.capacity, higher));
     assert!(pending.effective_at >= before.registered_at + UNBONDING_SECONDS);
     assert_eq!(events[0].pending_capacity, Some(pending));
@@ -99,7 +99,7 @@ async fn update_node_capacity_increase_waits_for_unbonding() {
     // Then the increase is in force and the peak follows it
     let later = s.node_state(&mut env, node.node_id).await;
     assert_eq!(
-        (later.capacity, later.capacity_peak, later.pending_capacity),
+        (later.capacity, later.capacity_peak, later.pending_capacity()),
         (higher, higher, None)
     );
 }
@@ -198,4 +198,58 @@ async fn update_fake_node_fails() {
 
     // Then the node's seeds do not match
     assert_error(result, ErrorCode::ConstraintSeeds as u32);
+}
+
+#[tokio::test]
+async fn update_node_capacity_above_maximum_fails() {
+    // Given a hybrid node and a maximum of 20 kWp and 4,000 units per hour
+    let (mut env, s, op, node) = started(NodeKind::Hybrid).await;
+    let max = capacity(20_000, 4_000);
+    let args = SetParamsArgs { max_capacity: Some(max), ..Default::default() };
+    env.send(&[sdk::set_params(&s.authority.pubkey(), args, None)], &[&s.authority])
+        .await
+        .expect("set_params");
+
+    for above in [capacity(20_001, 4_000), capacity(20_000, 4_001), capacity(u64::MAX, 1)] {
+        // When the operator asks for more in one field
+        let args = UpdateNodeArgs { capacity: Some(above), ..Default::default() };
+        let ix = sdk::update_node(&op.pubkey(), node.node_id, args);
+
+        // Then it is refused, nothing scheduled
+        assert_error(env.send(&[ix], &[&op.keypair]).await, E::CapacityAboveMaximum);
+    }
+    assert_eq!(s.node_state(&mut env, node.node_id).await.pending_capacity(), None);
+    // And exactly the maximum is scheduled
+    let args = UpdateNodeArgs { capacity: Some(max), ..Default::default() };
+    env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+        .await
+        .expect("at the maximum");
+}
+
+#[tokio::test]
+async fn update_node_recipient_of_an_epoch_is_the_one_at_its_end() {
+    // Given a node in epoch 2
+    let (mut env, s, op, node) = started(NodeKind::Compute).await;
+    s.warp_into_epoch(&mut env, 2, 10).await;
+    let (first, second) = (Pubkey::new_unique(), Pubkey::new_unique());
+
+    // When the operator changes the reward recipient twice during epoch 2
+    for recipient in [first, second] {
+        let args = UpdateNodeArgs { reward_recipient: Some(recipient), ..Default::default() };
+        env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+            .await
+            .expect("update");
+    }
+    // And once more early in epoch 3
+    s.warp_into_epoch(&mut env, 3, 10).await;
+    let args = UpdateNodeArgs { reward_recipient: Some(op.pubkey()), ..Default::default() };
+    env.send(&[sdk::update_node(&op.pubkey(), node.node_id, args)], &[&op.keypair])
+        .await
+        .expect("update");
+
+    // Then epoch 2 pays the recipient in force at its end, read during epoch 3
+    let state = s.node_state(&mut env, node.node_id).await;
+    let config = s.config_state(&mut env).await;
+    let view = sdk::node_epoch_view(&state, &config, 2, env.now().await).expect("epoch 2");
+    assert_eq!((view.recipient, view.stake), (second.to_bytes(), 5_000));
 }

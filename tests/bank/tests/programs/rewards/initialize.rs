@@ -46,7 +46,8 @@ async fn initialize_ok() {
     assert_eq!(config.token_program, rewards.token_program);
     assert_eq!(config.genesis_time, rewards.genesis_time);
     assert_eq!(config.epoch_seconds, EPOCH_SECONDS);
-    assert_eq!(config.params, default_params());
+    assert_eq!(config.min_challenge_period_seconds, MIN_CHALLENGE_SECONDS);
+    assert_eq!((config.params, config.scheduled_params), (default_params(), None));
     assert_eq!(config.oracles.version, 1);
     assert_eq!(config.oracles.threshold, 3);
     assert_eq!(
@@ -60,6 +61,7 @@ async fn initialize_ok() {
     // And the event carries the same values
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].params, default_params());
+    assert_eq!(events[0].min_challenge_period_seconds, MIN_CHALLENGE_SECONDS);
     assert_eq!(events[0].oracle_set_version, 1);
     assert_eq!(events[0].mint_authority, sdk::mint_authority_pda().0);
 }
@@ -123,6 +125,25 @@ async fn initialize_report_grace_bounds() {
         E::InvalidReportGrace,
     );
     init_with(|a| a.params.report_grace_seconds = 0).await.expect("zero grace");
+    // Below the epoch length as well (1 day here, under the 2-day maximum).
+    assert_error(
+        init_with(|a| a.params.report_grace_seconds = EPOCH_SECONDS).await,
+        E::InvalidReportGrace,
+    );
+    init_with(|a| a.params.report_grace_seconds = EPOCH_SECONDS - 1).await.expect("L - 1");
+}
+
+#[tokio::test]
+async fn initialize_min_challenge_period_bounds() {
+    // In [1, challenge_period_seconds]
+    for bad in [0, -1, CHALLENGE_SECONDS + 1] {
+        assert_error(
+            init_with(|a| a.min_challenge_period_seconds = bad).await,
+            E::InvalidMinChallengePeriod,
+        );
+    }
+    init_with(|a| a.min_challenge_period_seconds = 1).await.expect("one second");
+    init_with(|a| a.min_challenge_period_seconds = CHALLENGE_SECONDS).await.expect("equal");
 }
 
 #[tokio::test]
@@ -316,4 +337,32 @@ async fn initialize_mint_of_another_token_program() {
     // Then Anchor's mint token-program constraint fails
     let result = env.initialize_rewards(&rewards, rewards.initialize_args()).await;
     assert_error(result, ErrorCode::ConstraintMintTokenProgram as u32);
+}
+
+#[tokio::test]
+async fn initialize_reward_mint_with_supply() {
+    // Given a reward mint that minted 1 base unit before its authorities moved to the PDA
+    use spl_token_2022_interface::instruction::{set_authority, AuthorityType};
+    let (mut env, mut rewards) = prepared().await;
+    let token_program = rewards.token_program;
+    let early = env.funded_keypair(100_000_000).await;
+    let mint = env.create_mint(&token_program, &early.pubkey(), 6, &[]).await;
+    let holder = env.create_ata(&mint, &early.pubkey(), &token_program).await;
+    env.mint_to(&mint, &token_program, &early, &holder, 1).await;
+    let pda = sdk::mint_authority_pda().0;
+    let ixs: Vec<Ix> = [AuthorityType::MintTokens, AuthorityType::FreezeAccount]
+        .into_iter()
+        .map(|kind| {
+            set_authority(&token_program, &mint, Some(&pda), kind, &early.pubkey(), &[]).unwrap()
+        })
+        .collect();
+    env.send(&ixs, &[&early]).await.expect("hand the mint to the PDA");
+    assert_eq!(env.mint_supply(&mint).await, 1);
+    rewards.reward_mint = mint;
+
+    // When it is used at initialize, Then RewardMintHasSupply
+    assert_error(
+        env.initialize_rewards(&rewards, rewards.initialize_args()).await,
+        E::RewardMintHasSupply,
+    );
 }

@@ -37,7 +37,8 @@ fn random_nodes(
             stake: rng.gen_range(0..1_000u64) * 1_000_000,
             work_units: rng.gen_range(0..20_000),
             energy_wh: if rng.gen_bool(0.5) { rng.gen_range(0..50_000) } else { 0 },
-            green: rng.gen_bool(0.3),
+            matched_wh: if rng.gen_bool(0.3) { rng.gen_range(0..10_000) } else { 0 },
+            ..NodeEpochInput::default()
         });
     }
     nodes.sort_by_key(|n| n.node);
@@ -64,12 +65,17 @@ async fn randomized_epochs_never_overpay_and_everyone_gets_exactly_its_total() {
         emissions += emission;
         let manifest = EpochManifest {
             version: MANIFEST_VERSION,
+            node_staking_program: node_staking::ID.to_bytes(),
             rewards_program: rewards::ID.to_bytes(),
             epoch,
             epoch_start: rewards.genesis_time + epoch as i64 * EPOCH_SECONDS,
             epoch_end: rewards.genesis_time + (epoch as i64 + 1) * EPOCH_SECONDS,
             emission,
             params: rewards.params.reward_formula.into(),
+            // The stake mint's decimals (the oracle reads them from the mint, not the config).
+            stake_decimals: 6,
+            inputs_root: [0; 32],
+            corrections_hash: [0; 32],
             previous_manifest_hash: state.last_manifest_hash,
             previous_cumulative_total: state.cumulative_total,
             nodes: random_nodes(&mut rng, &node_keys, &recipients),

@@ -222,6 +222,11 @@ async fn rent_exempt_cost_of_every_account_type() {
             "FraudEvidence (per proven fraud)",
             8 + node_staking::state::FraudEvidence::INIT_SPACE,
         ),
+        (
+            "node-staking",
+            "Requester (per compute-work requester)",
+            8 + node_staking::state::Requester::INIT_SPACE,
+        ),
         ("node-staking", "stake vault (SPL Token account)", token_account),
     ];
     println!("\nrent-exempt minimum per account type");
@@ -232,8 +237,15 @@ async fn rent_exempt_cost_of_every_account_type() {
         assert!(lamports > 0);
         println!("| {program} | {account} | {size} | {lamports} | {:.6} |", lamports as f64 / 1e9);
     }
+    // The rewards sizes docs/rewards.md lists (Config: 80-byte current parameter set plus an
+    // optional 88-byte scheduled one).
+    assert_eq!(8 + rewards::state::Config::INIT_SPACE, 1_478);
+    assert_eq!(8 + rewards::state::EpochState::INIT_SPACE, 808);
+    assert_eq!(8 + rewards::state::ClaimStatus::INIT_SPACE, 105);
+    assert_eq!(rewards::state::Params::INIT_SPACE, 80);
     // Bounded sizes: no account grows with the number of nodes, epochs or claims.
     const { assert!(8 + rewards::state::Config::INIT_SPACE < 10_240) };
     const { assert!(8 + rewards::state::EpochState::INIT_SPACE < 1_024) };
     const { assert!(8 + rewards::state::ClaimStatus::INIT_SPACE < 128) };
+    const { assert!(8 + node_staking::state::Node::INIT_SPACE < 1_024) };
 }

@@ -7,7 +7,7 @@ use gridmint_sdk::rewards::{
 };
 use rewards::state::ROOT_RING_LEN;
 
-fn code<T: std::fmt::Debug>(r: anchor_lang::Result<T>) -> Option<u32> {
+pub(super) fn code<T: std::fmt::Debug>(r: anchor_lang::Result<T>) -> Option<u32> {
     match r {
         Ok(_) => None,
         Err(anchor_lang::error::Error::AnchorError(e)) => Some(e.error_code_number),
@@ -41,7 +41,7 @@ fn epoch_state() -> EpochState {
     }
 }
 
-fn root(epoch: u64, total: u64) -> ClaimableRoot {
+pub(super) fn root(epoch: u64, total: u64) -> ClaimableRoot {
     ClaimableRoot {
         epoch,
         root: [u8::try_from(epoch % 200).unwrap() + 1; 32],
@@ -151,7 +151,7 @@ fn ring_overwrites_the_oldest_and_finds_the_largest_total() {
     assert_eq!(ring.find(&root(10, 0).root).unwrap().cumulative_total, 100);
 }
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     Config {
         authority: Pubkey::new_unique(),
         pending_authority: None,
@@ -160,7 +160,9 @@ fn config() -> Config {
         token_program: anchor_spl::token::ID,
         genesis_time: 0,
         epoch_seconds: EPOCH_SECONDS,
+        min_challenge_period_seconds: MIN_CHALLENGE_SECONDS,
         params: default_params(),
+        scheduled_params: None,
         oracles: OracleSet::default(),
         next_epoch: 0,
         last_final_total: 0,

@@ -1,0 +1,113 @@
+//! One node's credit and whether the manifest lists it (PROTOCOL.md §9.3, §9.6).
+
+use crate::crediting::energy::{binding_energy, BindingEnergy};
+use crate::crediting::green::{binding_buckets, bucket_edges, node_green, NodeGreen};
+use crate::crediting::inputs::{Chain, ChallengeTally, NodeInput, NodeKind};
+use crate::crediting::work::NodeWork;
+use crate::crediting::{sat64, BindingReadings, RejectReason};
+use crate::merkle::Hash32;
+
+/// A node's energy for the epoch: its bindings and the node-level caps.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeEnergy {
+    /// Bindings with a reading timestamped in the epoch, by device key.
+    pub bindings: Vec<BindingEnergy>,
+    /// Σ of the bindings' credited Wh.
+    pub sum_wh: u64,
+    /// `⌊capacity(e).energy_wp × L × max_capacity_factor_bps / (3600 × 10⁴)⌋`.
+    pub capacity_factor_cap_wh: u64,
+    /// `⌊stake(e) × wh_per_staked_token / 10^stake_decimals⌋`.
+    pub stake_cap_wh: u64,
+    /// `min(sum, capacity-factor cap, stake cap)`: the manifest's `energy_wh`.
+    pub credited_wh: u64,
+}
+
+/// Everything decided about one node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeCredit {
+    pub node: [u8; 32],
+    pub node_id: u64,
+    pub kind: NodeKind,
+    /// `stake(e)`, `recipient(e)` from the view.
+    pub stake: u64,
+    pub recipient: [u8; 32],
+    /// `min_stake(kind, e)`.
+    pub min_stake: u64,
+    pub energy: NodeEnergy,
+    pub work: NodeWork,
+    pub green: NodeGreen,
+    pub challenges: ChallengeTally,
+    /// `None` if the node is listed, else `StakeBelowMinimum` or `NothingCredited`.
+    pub not_listed: Option<RejectReason>,
+}
+
+/// Energy (with green buckets) and eligibility of one node; also returns the identities of
+/// the readings judged for it.
+pub(crate) fn node_credit(
+    chain: &Chain<'_>,
+    node: &NodeInput,
+    bindings: &[BindingReadings],
+    work: NodeWork,
+    energy_stake_cap: u128,
+) -> (NodeCredit, Vec<Hash32>) {
+    let inputs = chain.inputs;
+    let energy_wp = node.view.capacity.energy_wp;
+    let epoch_seconds = u128::try_from(chain.end.saturating_sub(chain.start)).unwrap_or(0);
+    let capacity_factor_cap = u128::from(energy_wp)
+        .saturating_mul(epoch_seconds)
+        .saturating_mul(u128::from(inputs.params.max_capacity_factor_bps))
+        .checked_div(36_000_000)
+        .unwrap_or(0);
+    let hybrid = node.kind == NodeKind::Hybrid;
+    let edges = if hybrid {
+        bucket_edges(inputs.clock.genesis_time, chain.start, chain.end)
+    } else {
+        Vec::new()
+    };
+    let mut energy = NodeEnergy::default();
+    let mut ids = Vec::new();
+    let mut buckets = Vec::new();
+    let mut sum: u128 = 0;
+    for (key, readings) in bindings {
+        let Some(outcome) =
+            binding_energy(*key, readings, chain.start, chain.end, energy_wp, capacity_factor_cap)
+        else {
+            continue;
+        };
+        ids.extend(outcome.judged.iter().flat_map(|r| r.ids.iter().copied()));
+        if hybrid && outcome.energy.zeroed.is_none() {
+            buckets.push(binding_buckets(&outcome.judged, &edges));
+        }
+        sum = sum.saturating_add(u128::from(outcome.energy.credited_wh));
+        energy.bindings.push(outcome.energy);
+    }
+    let after_capacity = sum.min(capacity_factor_cap);
+    energy.sum_wh = sat64(sum);
+    energy.capacity_factor_cap_wh = sat64(capacity_factor_cap);
+    energy.stake_cap_wh = sat64(energy_stake_cap);
+    energy.credited_wh = sat64(after_capacity.min(energy_stake_cap));
+    let green =
+        if hybrid { node_green(&edges, &buckets, after_capacity) } else { NodeGreen::default() };
+    let min_stake = inputs.min_stake.get(node.kind.index()).copied().unwrap_or(u64::MAX);
+    let not_listed = if node.view.stake < min_stake {
+        Some(RejectReason::StakeBelowMinimum)
+    } else if energy.credited_wh == 0 && work.credited_units == 0 {
+        Some(RejectReason::NothingCredited)
+    } else {
+        None
+    };
+    let credit = NodeCredit {
+        node: node.node,
+        node_id: node.node_id,
+        kind: node.kind,
+        stake: node.view.stake,
+        recipient: node.view.recipient,
+        min_stake,
+        energy,
+        work,
+        green,
+        challenges: node.challenges,
+        not_listed,
+    };
+    (credit, ids)
+}

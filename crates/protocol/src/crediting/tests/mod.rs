@@ -1,0 +1,11 @@
+//! Tests of the crediting rules: a signed-input fixture, the hand-worked examples of
+//! PROTOCOL.md §9, each rejection reason, and fixed-seed property tests.
+#![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
+
+mod fixture;
+mod json;
+mod properties;
+mod receipts;
+mod scenarios;
+mod vector_cases;
+mod vectors;

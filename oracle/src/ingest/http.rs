@@ -1,0 +1,125 @@
+//! HTTP surface of ingest (axum).
+//!
+//! Status codes: 200 with one answer per item, in order (`{"results": [...]}`); 400 for a
+//! malformed body, 413 over `max_body_bytes` or `max_batch_items`, 415 for another content
+//! type, 429 with `Retry-After` when at least one item was rate limited (the body still
+//! answers every item: the others are committed, and resending them is harmless because
+//! duplicates are idempotent), 503 with `Retry-After` when the store failed (nothing of the
+//! request was committed). Errors are `{"error": "..."}`. Nothing here panics on input.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::verify::Reject;
+use super::wire::{self, BodyError, Format};
+use super::{Answer, Ingest};
+use crate::store::StoreError;
+
+/// Seconds a rate-limited device should wait: one minute of its own clock.
+pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u32 = 60;
+
+pub fn router(ingest: Arc<Ingest>) -> Router {
+    let limit = ingest.settings.max_body_bytes;
+    Router::new()
+        .route("/v1/readings", post(readings))
+        .route("/v1/receipts", post(receipts))
+        .route("/health", get(health))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(ingest)
+}
+
+async fn readings(
+    State(ingest): State<Arc<Ingest>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let items = match parse(&headers, body, |f, b| {
+        wire::parse_readings(f, b, ingest.settings.max_batch_items)
+    }) {
+        Ok(items) => items,
+        Err((status, reason)) => return error(status, &reason),
+    };
+    answer(ingest.readings(items).await)
+}
+
+async fn receipts(
+    State(ingest): State<Arc<Ingest>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let items = match parse(&headers, body, |f, b| {
+        wire::parse_receipts(f, b, ingest.settings.max_batch_items)
+    }) {
+        Ok(items) => items,
+        Err((status, reason)) => return error(status, &reason),
+    };
+    answer(ingest.receipts(items).await)
+}
+
+async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
+    match ingest.store.ping().await {
+        Ok(()) => Json(json!({"status": "ok"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
+        }
+    }
+}
+
+fn parse<T>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    parse: impl FnOnce(Format, &[u8]) -> Result<T, BodyError>,
+) -> Result<T, (StatusCode, String)> {
+    // A body over the limit fails here (413), before anything is parsed.
+    let body = body.map_err(|r| (r.status(), r.body_text()))?;
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    Format::from_content_type(content_type).and_then(|format| parse(format, &body)).map_err(|e| {
+        match e {
+            BodyError::Malformed(reason) => (StatusCode::BAD_REQUEST, reason),
+            BodyError::TooManyItems { items, max } => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("batch of {items} items exceeds the limit of {max}"),
+            ),
+            BodyError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "content type must be application/json or application/octet-stream".into(),
+            ),
+        }
+    })
+}
+
+fn answer(result: Result<Vec<Answer>, StoreError>) -> Response {
+    let answers = match result {
+        Ok(answers) => answers,
+        Err(e) => {
+            tracing::error!(error = %e, "store write failed");
+            let mut r = error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable; retry");
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        }
+    };
+    let limited =
+        answers.iter().any(|a| matches!(a, Answer::Rejected { reason: Reject::RateLimited, .. }));
+    let mut response = Json(json!({ "results": answers })).into_response();
+    if limited {
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(RATE_LIMIT_RETRY_AFTER_SECONDS));
+    }
+    response
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}

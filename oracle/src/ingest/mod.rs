@@ -1,0 +1,250 @@
+//! Ingest: HTTP bodies → per-item checks → one durable batch insert → per-item answers.
+//!
+//! Layers: [`wire`] parses bodies, [`verify`] decides acceptance (signatures off the async
+//! threads, then the binding through [`bindings`]'s cache), [`rate_limit`] counts in device
+//! time, the store commits, [`http`] answers. An item is answered `accepted` only after the
+//! transaction holding it committed (see [`crate::store`]).
+
+pub mod bindings;
+pub mod bindings_file;
+pub mod bindings_rpc;
+pub mod http;
+pub mod rate_limit;
+pub mod verify;
+pub mod wire;
+
+use std::sync::Arc;
+
+use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
+use gridmint_protocol::emission::EpochClock;
+use serde::Serialize;
+
+use crate::store::{Inserted, NewReading, NewReceipt, Store, StoreError, Table};
+use bindings::CachedBindings;
+use rate_limit::RateLimiter;
+use verify::{Checked, Reject};
+use wire::Item;
+
+/// The answer for one item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Answer {
+    /// Durably stored (identity in hex).
+    Accepted { identity: String },
+    /// Already stored.
+    Duplicate { identity: String },
+    /// Not stored. `code`: the §9.9 reason code when there is one.
+    Rejected {
+        reason: Reject,
+        retryable: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<u8>,
+    },
+}
+
+impl Answer {
+    pub fn rejected(reason: Reject) -> Self {
+        Self::Rejected {
+            reason,
+            retryable: reason.retryable(),
+            code: reason.protocol_reason().map(|r| r as u8),
+        }
+    }
+}
+
+/// Ingest settings.
+#[derive(Clone, Copy, Debug)]
+pub struct IngestSettings {
+    pub deployment: [u8; 32],
+    pub clock: EpochClock,
+    pub max_body_bytes: usize,
+    pub max_batch_items: usize,
+}
+
+pub struct Ingest {
+    pub settings: IngestSettings,
+    pub store: Arc<Store>,
+    pub bindings: CachedBindings,
+    pub reading_limit: RateLimiter,
+    pub receipt_limit: RateLimiter,
+}
+
+/// Which kind of input, and how to check and store it.
+trait Kind: Copy + Send + 'static {
+    const TABLE: Table;
+    type Row: Send + Sync + 'static;
+    fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject>;
+    fn row(self, clock: &EpochClock) -> Option<Self::Row>;
+    fn identity(row: &Self::Row) -> [u8; 32];
+}
+
+impl Kind for SignedReading {
+    const TABLE: Table = Table::Readings;
+    type Row = NewReading;
+    fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject> {
+        verify::check_reading(self, deployment)
+    }
+    fn row(self, clock: &EpochClock) -> Option<NewReading> {
+        NewReading::new(self, clock)
+    }
+    fn identity(row: &NewReading) -> [u8; 32] {
+        row.identity
+    }
+}
+
+impl Kind for SignedReceipt {
+    const TABLE: Table = Table::Receipts;
+    type Row = NewReceipt;
+    fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject> {
+        verify::check_receipt(self, deployment)
+    }
+    fn row(self, clock: &EpochClock) -> Option<NewReceipt> {
+        NewReceipt::new(self, clock)
+    }
+    fn identity(row: &NewReceipt) -> [u8; 32] {
+        row.identity
+    }
+}
+
+impl Ingest {
+    pub async fn readings(
+        self: &Arc<Self>,
+        items: Vec<Item<SignedReading>>,
+    ) -> Result<Vec<Answer>, StoreError> {
+        let this = Arc::clone(self);
+        self.process(items, &self.reading_limit, move |rows| async move {
+            this.store.insert_readings(&rows, now()).await
+        })
+        .await
+    }
+
+    pub async fn receipts(
+        self: &Arc<Self>,
+        items: Vec<Item<SignedReceipt>>,
+    ) -> Result<Vec<Answer>, StoreError> {
+        let this = Arc::clone(self);
+        self.process(items, &self.receipt_limit, move |rows| async move {
+            this.store.insert_receipts(&rows, now()).await
+        })
+        .await
+    }
+
+    async fn process<K, F, Fut>(
+        &self,
+        items: Vec<Item<K>>,
+        limiter: &RateLimiter,
+        insert: F,
+    ) -> Result<Vec<Answer>, StoreError>
+    where
+        K: Kind,
+        F: FnOnce(Vec<K::Row>) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Inserted>, StoreError>> + Send + 'static,
+    {
+        // Signatures: CPU-bound, so off the async worker threads.
+        let deployment = self.settings.deployment;
+        let checked = tokio::task::spawn_blocking(move || {
+            items
+                .into_iter()
+                .map(|item| item.and_then(|signed| signed.check(&deployment).map(|c| (signed, c))))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?;
+
+        let mut answers: Vec<Option<Answer>> = Vec::with_capacity(checked.len());
+        let mut admitted = Vec::new(); // (answer index, row, checked)
+        for result in checked {
+            let outcome = match result {
+                Ok((signed, c)) => self.admit(signed, c).await,
+                Err(reject) => Err(reject),
+            };
+            match outcome {
+                Ok((row, c)) => {
+                    admitted.push((answers.len(), row, c));
+                    answers.push(None);
+                }
+                Err(reject) => answers.push(Some(Answer::rejected(reject))),
+            }
+        }
+        if admitted.is_empty() {
+            return Ok(finish(answers));
+        }
+        // Inputs already stored are duplicates whatever the rate: resending never throttles.
+        let ids: Vec<[u8; 32]> = admitted.iter().map(|(_, row, _)| K::identity(row)).collect();
+        let known = self.store.existing(K::TABLE, &ids).await?;
+        let mut rows = Vec::with_capacity(admitted.len());
+        let mut meta = Vec::with_capacity(admitted.len()); // (index, identity, checked, slot taken)
+        for ((index, row, c), id) in admitted.into_iter().zip(ids) {
+            let taken = !known.contains(&id);
+            if taken && !limiter.try_take(&c.device_key, c.device_time) {
+                if let Some(slot) = answers.get_mut(index) {
+                    *slot = Some(Answer::rejected(Reject::RateLimited));
+                }
+                continue;
+            }
+            rows.push(row);
+            meta.push((index, id, c, taken));
+        }
+        if rows.is_empty() {
+            return Ok(finish(answers));
+        }
+        // Spawned so the commit completes even if the client goes away mid-request.
+        let inserted = match tokio::spawn(insert(rows)).await {
+            Ok(Ok(inserted)) => inserted,
+            Ok(Err(e)) => return Err(release_all(limiter, &meta, e)),
+            Err(e) => return Err(release_all(limiter, &meta, StoreError::Task(e.to_string()))),
+        };
+        for ((index, id, c, taken), done) in meta.iter().zip(inserted) {
+            let identity = wire::hex(id);
+            let answer = match done {
+                Inserted::Accepted => Answer::Accepted { identity },
+                Inserted::Duplicate => {
+                    if *taken {
+                        limiter.release(&c.device_key, c.device_time);
+                    }
+                    Answer::Duplicate { identity }
+                }
+            };
+            if let Some(slot) = answers.get_mut(*index) {
+                *slot = Some(answer);
+            }
+        }
+        Ok(finish(answers))
+    }
+
+    /// The binding check; the row to insert if it passes.
+    async fn admit<K: Kind>(&self, signed: K, c: Checked) -> Result<(K::Row, Checked), Reject> {
+        verify::check_binding(&self.bindings, &c).await?;
+        let row = signed.row(&self.settings.clock).ok_or(Reject::Malformed)?;
+        Ok((row, c))
+    }
+}
+
+/// Every index is filled by `process`; a gap would be a bug, answered as retryable.
+fn finish(answers: Vec<Option<Answer>>) -> Vec<Answer> {
+    answers
+        .into_iter()
+        .map(|a| a.unwrap_or_else(|| Answer::rejected(Reject::Unavailable)))
+        .collect()
+}
+
+fn release_all(
+    limiter: &RateLimiter,
+    meta: &[(usize, [u8; 32], Checked, bool)],
+    e: StoreError,
+) -> StoreError {
+    for (_, _, c, taken) in meta {
+        if *taken {
+            limiter.release(&c.device_key, c.device_time);
+        }
+    }
+    e
+}
+
+/// Server time, seconds (informational `received_at` only).
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

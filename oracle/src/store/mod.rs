@@ -1,0 +1,274 @@
+//! Durable store of signed inputs (readings and receipts), keyed by identity.
+//!
+//! Why this shape: an input is answered `accepted` only after its row is committed, so it
+//! must survive `kill -9` right after the answer (SQLite in WAL mode with
+//! `synchronous = FULL` fsyncs the WAL on every commit). The identity primary key makes a
+//! resent input a no-op, so clients may retry freely. Crediting later reads an epoch's inputs
+//! through the `(epoch, node_id)` indexes; receive time is stored for operators only.
+//!
+//! Portability: all access goes through `sqlx::Any` with `$n` placeholders and plain SQL
+//! (`INSERT … ON CONFLICT DO NOTHING` exists in SQLite and PostgreSQL), so PostgreSQL needs
+//! only its own migration set and a URL. SQLite pragmas are applied per connection when the
+//! backend is SQLite.
+
+mod rows;
+
+pub use rows::{from_db, to_db, NewReading, NewReceipt};
+
+use std::collections::HashSet;
+
+use gridmint_protocol::merkle::Hash32;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Row};
+use tokio::sync::Mutex;
+
+use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
+
+/// Migrations for SQLite, embedded in the binary and run on every start (idempotent).
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Per-connection settings: WAL for concurrent readers, FULL sync so a commit is on disk
+/// before we answer, and a busy timeout instead of immediate `SQLITE_BUSY`.
+const SQLITE_PRAGMAS: [&str; 3] =
+    ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 10000"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("task failed: {0}")]
+    Task(String),
+    #[error("stored row is corrupt: {0}")]
+    Corrupt(&'static str),
+}
+
+/// What happened to one input of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// Newly committed.
+    Accepted,
+    /// An input with the same identity was already stored (or earlier in the batch).
+    Duplicate,
+}
+
+/// The two input tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Readings,
+    Receipts,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Readings => "readings",
+            Self::Receipts => "receipts",
+        }
+    }
+}
+
+/// Identities per `IN (...)` query (well under every backend's parameter limit).
+const EXISTING_CHUNK: usize = 500;
+
+/// Row counts (for `/health` and tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub readings: u64,
+    pub receipts: u64,
+}
+
+pub struct Store {
+    pool: AnyPool,
+    /// SQLite has one writer: serialising our writes here avoids busy retries and lets a
+    /// graceful shutdown wait for the write in flight.
+    write: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (creating if needed, for `sqlite:` URLs with `mode=rwc`) and migrates.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    if conn.backend_name() == "SQLite" {
+                        for pragma in SQLITE_PRAGMAS {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await?;
+        SQLITE_MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, write: Mutex::new(()) })
+    }
+
+    /// A `sqlite:` URL for a file path, created if missing.
+    pub fn sqlite_url(path: &std::path::Path) -> String {
+        format!("sqlite://{}?mode=rwc", path.display())
+    }
+
+    /// Inserts `items` in one transaction; answers per item, in order.
+    pub async fn insert_readings(
+        &self,
+        items: &[NewReading],
+        received_at: i64,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for r in items {
+            let done = sqlx::query(
+                "INSERT INTO readings (identity, device_key, node_id, sequence, timestamp, epoch, \
+                 message, signature, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (identity) DO NOTHING",
+            )
+            .bind(r.identity.to_vec())
+            .bind(r.signed.device_key.to_vec())
+            .bind(rows::to_db(r.node_id))
+            .bind(rows::to_db(r.sequence))
+            .bind(r.timestamp)
+            .bind(r.epoch.map(rows::to_db))
+            .bind(r.signed.message.to_vec())
+            .bind(r.signed.signature.to_vec())
+            .bind(received_at)
+            .execute(&mut *tx)
+            .await?;
+            out.push(inserted(done.rows_affected()));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Inserts `items` in one transaction; answers per item, in order.
+    pub async fn insert_receipts(
+        &self,
+        items: &[NewReceipt],
+        received_at: i64,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let _guard = self.write.lock().await;
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(items.len());
+        for r in items {
+            let done = sqlx::query(
+                "INSERT INTO receipts (identity, device_key, node_id, job_id, requester, \
+                 finished_at, epoch, message, device_signature, requester_signature, \
+                 received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (identity) DO NOTHING",
+            )
+            .bind(r.identity.to_vec())
+            .bind(r.signed.device_key.to_vec())
+            .bind(rows::to_db(r.node_id))
+            .bind(rows::to_db(r.job_id))
+            .bind(r.requester.to_vec())
+            .bind(r.finished_at)
+            .bind(r.epoch.map(rows::to_db))
+            .bind(r.signed.message.to_vec())
+            .bind(r.signed.device_signature.to_vec())
+            .bind(r.signed.requester_signature.to_vec())
+            .bind(received_at)
+            .execute(&mut *tx)
+            .await?;
+            out.push(inserted(done.rows_affected()));
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Which of `ids` are already stored in `table`.
+    pub async fn existing(
+        &self,
+        table: Table,
+        ids: &[Hash32],
+    ) -> Result<HashSet<Hash32>, StoreError> {
+        let mut found = HashSet::new();
+        for chunk in ids.chunks(EXISTING_CHUNK) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT identity FROM {} WHERE identity IN ({})",
+                table.name(),
+                params.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for id in chunk {
+                query = query.bind(id.to_vec());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let id: Vec<u8> = row.try_get(0)?;
+                let id: Hash32 =
+                    id.try_into().map_err(|_| StoreError::Corrupt("identity length"))?;
+                found.insert(id);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every stored reading of `epoch`, sorted by identity.
+    pub async fn epoch_readings(&self, epoch: u64) -> Result<Vec<SignedReading>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT device_key, message, signature FROM readings WHERE epoch = $1 \
+             ORDER BY identity",
+        )
+        .bind(rows::to_db(epoch))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::reading_from_row).collect()
+    }
+
+    /// Every stored receipt of `epoch` (by `finished_at`), sorted by identity.
+    pub async fn epoch_receipts(&self, epoch: u64) -> Result<Vec<SignedReceipt>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT device_key, message, device_signature, requester_signature FROM receipts \
+             WHERE epoch = $1 ORDER BY identity",
+        )
+        .bind(rows::to_db(epoch))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::receipt_from_row).collect()
+    }
+
+    /// Total rows per table.
+    pub async fn counts(&self) -> Result<Counts, StoreError> {
+        let count = |row: AnyRow| -> Result<u64, StoreError> {
+            let n: i64 = row.try_get(0)?;
+            u64::try_from(n).map_err(|_| StoreError::Corrupt("negative count"))
+        };
+        let readings = sqlx::query("SELECT COUNT(*) FROM readings").fetch_one(&self.pool).await?;
+        let receipts = sqlx::query("SELECT COUNT(*) FROM receipts").fetch_one(&self.pool).await?;
+        Ok(Counts { readings: count(readings)?, receipts: count(receipts)? })
+    }
+
+    /// A trivial query, for `/health`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Waits for the write in flight, then closes every connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        let _guard = self.write.lock().await;
+        self.pool.close().await;
+    }
+
+    /// The pool, for tests and later layers (snapshot, close).
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+fn inserted(rows_affected: u64) -> Inserted {
+    if rows_affected == 0 {
+        Inserted::Duplicate
+    } else {
+        Inserted::Accepted
+    }
+}
+
+#[cfg(test)]
+mod tests;
