@@ -74,7 +74,7 @@ pub(crate) fn node_credit(
         else {
             continue;
         };
-        ids.extend(outcome.judged.iter().flat_map(|r| r.ids.iter().copied()));
+        ids.extend(outcome.judged.iter().map(|r| r.id));
         if hybrid && outcome.energy.zeroed.is_none() {
             buckets.push(binding_buckets(&outcome.judged, &edges));
         }

@@ -9,22 +9,18 @@ use crate::merkle::Hash32;
 use crate::messages::EnergyReading;
 
 /// One distinct signed reading of a binding. Copies of the same bytes with other (valid)
-/// signatures are the same reading; all their identities are kept, smallest first.
+/// signatures have the same identity: they are the same input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Reading {
-    pub ids: Vec<Hash32>,
+    pub id: Hash32,
     pub message: [u8; EnergyReading::LEN],
     pub reading: EnergyReading,
 }
 
 impl Reading {
-    pub fn id(&self) -> Hash32 {
-        self.ids.first().copied().unwrap_or_default()
-    }
-
     pub fn boundary(&self) -> BoundaryReading {
         BoundaryReading {
-            id: self.id(),
+            id: self.id,
             sequence: self.reading.sequence,
             timestamp: self.reading.timestamp,
             produced_wh: self.reading.produced_wh,
@@ -36,7 +32,7 @@ impl Reading {
 /// A reading used as a boundary, as the explanation shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BoundaryReading {
-    /// Smallest identity among the copies of this reading.
+    /// The reading's identity.
     pub id: Hash32,
     pub sequence: u64,
     pub timestamp: i64,
@@ -145,7 +141,7 @@ fn judge(
     energy_wp: u64,
 ) -> Option<Zeroing> {
     let pairs = || judged.windows(2).filter_map(|w| Some((*w.first()?, *w.get(1)?)));
-    let zero = |reason, a: &Reading, b: &Reading| Zeroing { reason, first: a.id(), second: b.id() };
+    let zero = |reason, a: &Reading, b: &Reading| Zeroing { reason, first: a.id, second: b.id };
     if let Some((a, b)) = pairs().find(|(a, b)| a.reading.sequence == b.reading.sequence) {
         return Some(zero(RejectReason::Equivocation, a, b));
     }
@@ -219,7 +215,7 @@ mod tests {
             produced_wh: produced,
             consumed_wh: 0,
         };
-        Reading { ids: vec![[seq as u8; 32]], message: reading.encode(), reading }
+        Reading { id: [seq as u8; 32], message: reading.encode(), reading }
     }
 
     #[test]

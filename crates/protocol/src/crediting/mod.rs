@@ -39,8 +39,8 @@ pub use eligibility::{NodeCredit, NodeEnergy};
 pub use energy::{BindingEnergy, BoundaryReading, Zeroing};
 pub use green::{GreenBucket, NodeGreen};
 pub use inputs::{
-    BindingInput, ChallengeTally, EpochInputs, NodeInput, NodeKind, RequesterEntry, SignedReading,
-    SignedReceipt,
+    canonical_readings, canonical_receipts, BindingInput, ChallengeTally, EpochInputs, NodeInput,
+    NodeKind, RequesterEntry, SignedReading, SignedReceipt,
 };
 pub use work::{NodeWork, ReceiptCredit};
 
@@ -81,7 +81,7 @@ pub enum RejectReason {
     ExceedsCapacity = 15,
     /// Two different receipts for one `(requester, job_id)`: both void.
     DuplicateJob = 32,
-    /// Another copy of the same signed bytes counted.
+    /// The same receipt bytes under another device key of the node counted.
     DuplicateMessage = 33,
     /// Binding zeroed: two readings with one sequence number.
     Equivocation = 34,
@@ -173,7 +173,7 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
             .unwrap_or(0)
     };
 
-    // Valid readings, per binding, distinct by bytes in (sequence, bytes) order.
+    // Valid readings, per binding, one per identity, in (sequence, bytes) order.
     let mut rejected = Vec::new();
     let mut per_binding: BTreeMap<[u8; 32], BTreeMap<ReadingKey, energy::Reading>> =
         BTreeMap::new();
@@ -181,16 +181,11 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
         let id = signed.identity();
         match chain.check_reading(signed) {
             Ok((reading, _)) => {
-                let entry = per_binding
+                per_binding
                     .entry(signed.device_key)
                     .or_default()
                     .entry((reading.sequence, signed.message))
-                    .or_insert_with(|| energy::Reading {
-                        ids: Vec::new(),
-                        message: signed.message,
-                        reading,
-                    });
-                entry.ids.push(id);
+                    .or_insert(energy::Reading { id, message: signed.message, reading });
             }
             Err(reason) => rejected.push(RejectedInput {
                 id,
@@ -205,12 +200,7 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     let mut by_node: BTreeMap<[u8; 32], Vec<BindingReadings>> = BTreeMap::new();
     for (key, readings) in per_binding {
         let Some(binding) = chain.bindings.get(&key) else { continue };
-        let mut readings: Vec<energy::Reading> = readings.into_values().collect();
-        for r in &mut readings {
-            r.ids.sort_unstable();
-            r.ids.dedup();
-        }
-        by_node.entry(binding.node).or_default().push((key, readings));
+        by_node.entry(binding.node).or_default().push((key, readings.into_values().collect()));
     }
 
     let mut work =

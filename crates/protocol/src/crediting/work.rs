@@ -34,7 +34,8 @@ pub struct ReceiptCredit {
     pub job_id: u64,
     pub work_units: u64,
     /// `None`: counted. `DuplicateJob`: voided by another receipt of the same job.
-    /// `DuplicateMessage`: another copy of the same bytes (smaller identity) counted.
+    /// `DuplicateMessage`: the same message under another device key (smaller identity)
+    /// counted.
     pub not_credited: Option<RejectReason>,
 }
 

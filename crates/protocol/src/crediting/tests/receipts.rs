@@ -144,13 +144,13 @@ fn work_is_capped_by_capacity_then_stake_then_challenges() {
 }
 
 #[test]
-fn identities_hash_the_borsh_of_the_input() {
+fn identities_hash_domain_key_and_message_but_no_signature() {
     let r = receipt(job(1, 10, 21_000, 22_000));
-    let bytes = borsh::to_vec(&r).unwrap();
-    assert_eq!(bytes.len(), 305);
-    assert_eq!(r.identity(), solana_sha256_hasher::hash(&bytes).to_bytes());
+    let expected = solana_sha256_hasher::hashv(&[b"GMID-RECEIPT", &r.device_key, &r.message]);
+    assert_eq!(r.identity(), expected.to_bytes());
     let g = reading(22, 1, 1, 21_000, 5, 0);
-    let bytes = borsh::to_vec(&g).unwrap();
-    assert_eq!(bytes.len(), 177);
-    assert_eq!(g.identity(), solana_sha256_hasher::hash(&bytes).to_bytes());
+    let expected = solana_sha256_hasher::hashv(&[b"GMID-READING", &g.device_key, &g.message]);
+    assert_eq!(g.identity(), expected.to_bytes());
+    assert_eq!(borsh::to_vec(&r).unwrap().len(), 305);
+    assert_eq!(borsh::to_vec(&g).unwrap().len(), 177);
 }
