@@ -3,6 +3,7 @@
 #![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 
 mod fixture;
+mod green;
 mod identity;
 mod json;
 mod properties;

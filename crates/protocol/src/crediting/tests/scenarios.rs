@@ -174,10 +174,14 @@ pub fn green_example() -> EpochInputs {
         inputs(vec![node(7, NodeKind::Hybrid, 100, 2_000, 1_000)], vec![binding(19, 7, 0, None)]);
     i.readings = vec![
         reading(19, 7, 1, 14_000, 1_000, 500),
-        reading(19, 7, 2, 16_000, 1_900, 800),
-        reading(19, 7, 3, 19_000, 3_500, 900),
-        reading(19, 7, 4, 22_000, 4_000, 2_000),
-        reading(19, 7, 5, 26_000, 4_100, 2_900),
+        reading(19, 7, 2, 15_000, 1_300, 600),
+        reading(19, 7, 3, 17_000, 1_900, 800),
+        reading(19, 7, 4, 18_500, 2_400, 850),
+        reading(19, 7, 5, 21_000, 3_500, 900),
+        reading(19, 7, 6, 22_000, 3_700, 1_500),
+        reading(19, 7, 7, 25_000, 4_000, 2_000),
+        reading(19, 7, 8, 26_000, 4_100, 2_900),
+        reading(19, 7, 9, 28_000, 4_150, 3_300),
     ];
     let job = |job_id, units, started| Job {
         device: 19,
@@ -205,15 +209,16 @@ fn green_buckets_match_hour_by_hour() {
     assert_eq!(
         got,
         vec![
-            (14_400, 900, 300, 300),
-            (18_000, 1_600, 100, 100),
-            (21_600, 500, 1_100, 500),
-            (25_200, 100, 900, 100)
+            (14_400, 600, 200, 200),
+            (18_000, 1_100, 50, 50),
+            (21_600, 300, 500, 300),
+            (25_200, 50, 400, 50)
         ]
     );
+    // Consumed counts every increase (2,800), matched only in-bucket pairs (600).
     assert_eq!(
         (n.green.consumed_wh, n.green.matched_wh, n.energy.credited_wh),
-        (2_400, 1_000, 3_100)
+        (2_800, 600, 3_150)
     );
     assert_eq!(
         (n.work.sum_units, n.work.capacity_cap, n.work.credited_units),
@@ -266,7 +271,7 @@ fn corrections_exclude_nodes_or_empty_the_epoch() {
     let h = header(&c);
     let plain = build_manifest(&h, Some(&c), &Corrections::default()).unwrap();
     assert_eq!(plain.nodes.iter().map(|n| n.node[0]).collect::<Vec<_>>(), vec![1, 7]);
-    assert_eq!((plain.nodes[1].work_units, plain.nodes[1].matched_wh), (1_300, 1_000));
+    assert_eq!((plain.nodes[1].work_units, plain.nodes[1].matched_wh), (1_300, 600));
 
     let doc = CorrectionDocument {
         version: CORRECTION_VERSION,

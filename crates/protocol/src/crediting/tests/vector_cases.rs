@@ -199,13 +199,20 @@ fn green() -> Vec<Value> {
             reading(19, 7, m.sequence, m.timestamp, m.produced_wh, 0)
         })
         .collect();
+    let mut sparse = green_example();
+    sparse.readings = vec![sparse.readings[0], sparse.readings[8]];
     vec![
         case(
             "example",
-            "PROTOCOL.md §9.4 example: matched 300 + 100 + 500 + 100 = 1,000 Wh",
+            "PROTOCOL.md §9.4 example: matched 200 + 50 + 300 + 50 = 600 Wh; edge-straddling pairs match nothing",
             &green_example(),
         ),
         case("nothing_consumed", "same production, consumed counter flat: matched 0", &none),
+        case(
+            "sparse",
+            "only S and the last reading: every pair straddles an edge, matched 0",
+            &sparse,
+        ),
     ]
 }
 
