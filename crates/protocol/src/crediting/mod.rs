@@ -16,6 +16,7 @@ pub mod corrections;
 pub mod eligibility;
 pub mod energy;
 pub mod green;
+pub mod header;
 pub mod inputs;
 pub mod kernel;
 pub mod manifest;
