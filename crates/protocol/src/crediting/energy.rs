@@ -57,11 +57,12 @@ pub struct BindingEnergy {
     pub readings_in_epoch: u32,
     /// The start boundary `S`; `None` if the binding has no reading before the epoch.
     pub start: Option<BoundaryReading>,
-    /// The low end of the increase: `S`, or the baseline (first reading) without `S`.
+    /// The low end of the increase: `S`, or the baseline (first reading) without `S`; with
+    /// `S`, its counters are the largest of any reading timestamped before the epoch.
     pub low: BoundaryReading,
     /// The end boundary `T` (the last reading timestamped before the epoch's end).
     pub end: BoundaryReading,
-    /// `T.produced − low.produced` (0 if zeroed).
+    /// `T.produced − low.produced`, or 0 if that is negative or the binding is zeroed.
     pub increase_wh: u64,
     /// `allowance(capacity(e).energy_wp, T.timestamp − low.timestamp)` (0 if zeroed).
     pub allowance_wh: u64,
@@ -106,12 +107,19 @@ pub(crate) fn binding_energy<'r>(
         start_candidates.iter().chain(in_epoch.iter()).copied().collect();
     judged.sort_by_key(|r| (r.reading.sequence, r.message));
     let start_reading = start_candidates.first().map(|r| r.boundary());
-    let low = start_candidates.first().copied().unwrap_or(first_in_epoch);
+    let mut low = start_candidates.first().copied().unwrap_or(first_in_epoch).boundary();
+    // The low counters are the largest of any reading before `start`, not S's: a reading
+    // signed later with a higher sequence but lower counters (timestamped in an earlier,
+    // final epoch) must not lower the boundary and re-credit what that epoch paid.
+    for r in readings.iter().filter(|r| r.reading.timestamp < start) {
+        low.produced_wh = low.produced_wh.max(r.reading.produced_wh);
+        low.consumed_wh = low.consumed_wh.max(r.reading.consumed_wh);
+    }
     let mut energy = BindingEnergy {
         device_key,
         readings_in_epoch: u32::try_from(in_epoch.len()).unwrap_or(u32::MAX),
         start: start_reading,
-        low: low.boundary(),
+        low,
         end: last.boundary(),
         increase_wh: 0,
         allowance_wh: 0,
@@ -121,9 +129,8 @@ pub(crate) fn binding_energy<'r>(
     energy.zeroed = judge(&judged, &in_epoch, start, energy_wp);
     if energy.zeroed.is_none() {
         // Rules 2 and 3 passed: counters and timestamps do not decrease from `low` to `T`.
-        let increase = last.reading.produced_wh.saturating_sub(low.reading.produced_wh);
-        let seconds =
-            i128::from(last.reading.timestamp).saturating_sub(i128::from(low.reading.timestamp));
+        let increase = last.reading.produced_wh.saturating_sub(low.produced_wh);
+        let seconds = i128::from(last.reading.timestamp).saturating_sub(i128::from(low.timestamp));
         let allowance = energy_allowance_wh(energy_wp, u64::try_from(seconds).unwrap_or(0));
         energy.increase_wh = increase;
         energy.allowance_wh = sat64(allowance);

@@ -1,0 +1,26 @@
+//! §9.3 boundaries across epochs: energy is lost, never counted twice, and silence never
+//! carries an allowance across epochs.
+
+use super::fixture::*;
+use super::scenarios::energy_example;
+use crate::crediting::*;
+
+#[test]
+fn a_reading_signed_after_finality_with_lower_counters_re_credits_nothing() {
+    // Epoch 1: S = seq 8 (5,100), T = seq 10 (7,500): 2,400 credited.
+    let mut i = energy_example();
+    i.readings.pop(); // seq 11 is after the epoch; keep epoch 2 explicit below.
+    let first = of(&credit(&i), 1).energy.credited_wh;
+    assert_eq!(first, 2_400);
+    // After epoch 1 is final the device signs seq 11, timestamped inside epoch 1, with a
+    // counter below T's; then reports normally in epoch 2.
+    i.readings.push(reading(11, 1, 11, 26_000, 5_200, 0));
+    i.readings.push(reading(11, 1, 12, 30_000, 7_600, 0));
+    i.epoch = 2;
+    let c = credit(&i);
+    let b = &of(&c, 1).energy.bindings[0];
+    // S is seq 11, but the low counter is the largest before start: 7,500, not 5,200.
+    assert_eq!((b.start.map(|s| s.sequence), b.low.produced_wh), (Some(11), 7_500));
+    assert_eq!(b.credited_wh, 100);
+    assert!(first + b.credited_wh <= 7_600 - 5_100, "nothing counted twice");
+}
