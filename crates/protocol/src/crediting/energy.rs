@@ -64,7 +64,8 @@ pub struct BindingEnergy {
     pub end: BoundaryReading,
     /// `T.produced − low.produced`, or 0 if that is negative or the binding is zeroed.
     pub increase_wh: u64,
-    /// `allowance(capacity(e).energy_wp, T.timestamp − low.timestamp)` (0 if zeroed).
+    /// `allowance(capacity(e).energy_wp, T.timestamp − max(low.timestamp, start − 60))`
+    /// (0 if zeroed).
     pub allowance_wh: u64,
     /// `min(increase, allowance, capacity-factor cap)`, or 0 if zeroed.
     pub credited_wh: u64,
@@ -130,7 +131,12 @@ pub(crate) fn binding_energy<'r>(
     if energy.zeroed.is_none() {
         // Rules 2 and 3 passed: counters and timestamps do not decrease from `low` to `T`.
         let increase = last.reading.produced_wh.saturating_sub(low.produced_wh);
-        let seconds = i128::from(last.reading.timestamp).saturating_sub(i128::from(low.timestamp));
+        // Silence carries no allowance across epochs: the window opens at most the §7.2
+        // skew before `start`, so a device quiet while its node was not listed cannot be
+        // paid in this epoch for what it produced in earlier ones.
+        let skew = i64::try_from(CLOCK_SKEW_SECONDS).unwrap_or(i64::MAX);
+        let from = low.timestamp.max(start.saturating_sub(skew));
+        let seconds = i128::from(last.reading.timestamp).saturating_sub(i128::from(from));
         let allowance = energy_allowance_wh(energy_wp, u64::try_from(seconds).unwrap_or(0));
         energy.increase_wh = increase;
         energy.allowance_wh = sat64(allowance);

@@ -24,3 +24,17 @@ fn a_reading_signed_after_finality_with_lower_counters_re_credits_nothing() {
     assert_eq!(b.credited_wh, 100);
     assert!(first + b.credited_wh <= 7_600 - 5_100, "nothing counted twice");
 }
+
+#[test]
+fn silence_carries_no_allowance_across_epochs() {
+    // Node 2 reports at 14,000 (before epoch 1), is silent through epoch 1 (say it was
+    // jailed, so not listed), then reports 8,000 Wh more 200 s into epoch 2.
+    let mut i =
+        inputs(vec![node(2, NodeKind::Energy, 100, 1_000, 0)], vec![binding(12, 2, 0, None)]);
+    i.readings = vec![reading(12, 2, 1, 14_000, 0, 0), reading(12, 2, 2, 29_000, 8_000, 0)];
+    i.epoch = 2;
+    let c = credit(&i);
+    let b = &of(&c, 2).energy.bindings[0];
+    // Δt = 29,000 − max(14,000, 28,800 − 60) = 260: ⌈1,000 × 320 × 1.1 / 3,600⌉ + 1 = 99.
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (8_000, 99, 99));
+}

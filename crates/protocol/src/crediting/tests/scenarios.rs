@@ -27,8 +27,8 @@ fn boundary_readings_and_increase() {
     let b = &of(&c, 1).energy.bindings[0];
     assert_eq!(b.start.map(|s| s.sequence), Some(8));
     assert_eq!((b.low.sequence, b.end.sequence, b.readings_in_epoch), (8, 10, 2));
-    // 7,500 − 5,100; allowance ⌈1000 × 11,060 × 1.1 / 3600⌉ + 1 = 3,381; cap 4,000 Wh.
-    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (2_400, 3_381, 2_400));
+    // 7,500 − 5,100; allowance from 14,340: ⌈1000 × 10,720 × 1.1 / 3600⌉ + 1 = 3,277.
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (2_400, 3_277, 2_400));
     let e = &of(&c, 1).energy;
     assert_eq!((e.capacity_factor_cap_wh, e.stake_cap_wh, e.credited_wh), (4_000, 100_000, 2_400));
     // Committed: S and the readings in the epoch, not the older or later ones.
@@ -56,8 +56,13 @@ fn silent_device_is_clamped_by_capacity_factor_and_stake() {
     i.readings = vec![reading(12, 2, 3, 0, 0, 0), reading(12, 2, 4, 20_000, 9_000, 0)];
     let c = credit(&i);
     let b = &of(&c, 2).energy.bindings[0];
-    // Allowance over 20,000 s: ⌈1000 × 20,060 × 1.1 / 3600⌉ + 1 = 6,131; factor cap 4,000.
-    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (9_000, 6_131, 4_000));
+    // The allowance runs from start − 60, not from 0: ⌈1000 × 5,720 × 1.1 / 3600⌉ + 1 = 1,749.
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (9_000, 1_749, 1_749));
+    // Late in the epoch: ⌈1000 × 13,720 × 1.1 / 3600⌉ + 1 = 4,194; factor cap 4,000.
+    i.readings[1] = reading(12, 2, 4, 28_000, 9_000, 0);
+    let c = credit(&i);
+    let b = &of(&c, 2).energy.bindings[0];
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (9_000, 4_194, 4_000));
     // 3 tokens × 1,000 Wh per token: the stake cap.
     i.nodes[0].view.stake = 3;
     i.min_stake = [1, 1, 1];
@@ -327,7 +332,8 @@ fn a_late_reading_is_lost_never_counted_twice() {
     i.epoch = 2;
     i.readings.push(reading(11, 1, 12, 30_000, 8_300, 0));
     let second = of(&credit(&i), 1).energy.credited_wh;
-    assert_eq!((first, second), (900, 800));
-    // 6,000 − 5,100 in epoch 1, 8,300 − 7,500 in epoch 2: 7,500 − 6,000 is lost.
+    // 6,000 − 5,100 in epoch 1; in epoch 2 the increase 8,300 − 7,500 = 800 is clamped to
+    // the allowance from 28,740: ⌈1000 × 1,320 × 1.1 / 3600⌉ + 1 = 405. 7,500 − 6,000 is lost.
+    assert_eq!((first, second), (900, 405));
     assert!(first + second <= 8_300 - 5_100);
 }

@@ -83,7 +83,7 @@ fn boundaries() -> Vec<Value> {
 }
 
 fn clamps() -> Vec<Value> {
-    let silent = energy_node(2, 12, vec![(3, 0, 0), (4, 20_000, 9_000)]);
+    let silent = energy_node(2, 12, vec![(3, 0, 0), (4, 28_000, 9_000)]);
     let mut staked = silent.clone();
     staked.nodes[0].view.stake = 3;
     staked.min_stake = [1, 1, 1];
@@ -91,11 +91,15 @@ fn clamps() -> Vec<Value> {
     vec![
         case(
             "capacity_factor",
-            "silent device: increase 9,000, allowance 6,131, capacity-factor cap 4,000",
+            "silent device: increase 9,000, allowance 4,194 (from start − 60), capacity-factor cap 4,000",
             &silent,
         ),
         case("stake_cap", "as capacity_factor with 3 staked tokens: 3,000 Wh", &staked),
-        case("allowance", "increase 2,000 over 5,000 s: allowance 1,548", &allowance),
+        case(
+            "allowance",
+            "S 4,400 s before start: Δt = 15,000 − (14,400 − 60) = 660, allowance 221",
+            &allowance,
+        ),
     ]
 }
 
