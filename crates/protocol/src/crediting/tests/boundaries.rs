@@ -38,3 +38,26 @@ fn silence_carries_no_allowance_across_epochs() {
     // Δt = 29,000 − max(14,000, 28,800 − 60) = 260: ⌈1,000 × 320 × 1.1 / 3,600⌉ + 1 = 99.
     assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (8_000, 99, 99));
 }
+
+#[test]
+fn an_exclusion_reason_above_4_makes_the_document_malformed() {
+    use crate::crediting::corrections::*;
+    let doc = CorrectionDocument {
+        version: CORRECTION_VERSION,
+        rewards_program: [0xA2; 32],
+        epoch: 1,
+        action: CorrectionAction::ExcludeNodes(vec![Exclusion {
+            node: [7; 32],
+            reason: ExclusionReason::DataError,
+        }]),
+    };
+    let mut bytes = borsh::to_vec(&doc).unwrap();
+    assert_eq!(*bytes.last().unwrap(), 4, "the reason is the last byte, a u8");
+    let fix = corrections(doc.hash(), Some(&bytes), &[0xA2; 32], 1).unwrap();
+    assert_eq!((fix.malformed, fix.excluded.len()), (false, 1));
+    *bytes.last_mut().unwrap() = 5;
+    let hash = solana_sha256_hasher::hash(&bytes).to_bytes();
+    let fix = corrections(hash, Some(&bytes), &[0xA2; 32], 1).unwrap();
+    assert!(fix.malformed && fix.excluded.is_empty() && !fix.empty_epoch);
+    assert_eq!(fix.hash, hash);
+}

@@ -289,7 +289,18 @@ fn manifests() -> Vec<Value> {
             vec![wrong.hash()],
             Some(&wrong),
         ),
+        reason_five(m("reason_5", "an exclusion reason of 5 (only 0..=4 exist): malformed, changes nothing but is committed", vec![], None), &exclude),
     ]
+}
+
+/// `exclude` with its exclusion reason byte (the last byte of the document) set to 5.
+fn reason_five(mut c: Value, exclude: &CorrectionDocument) -> Value {
+    let mut bytes = borsh::to_vec(exclude).unwrap();
+    *bytes.last_mut().unwrap() = 5;
+    let hash = solana_sha256_hasher::hash(&bytes).to_bytes();
+    c["veto_reasons"] = Value::Array(vec![hex(&hash)]);
+    c["correction_document"] = hex(&bytes).into();
+    c
 }
 
 fn views() -> Vec<Value> {
