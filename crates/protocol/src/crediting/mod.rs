@@ -121,7 +121,12 @@ pub struct RejectedInput {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CreditError {
     Params(RewardError),
+    /// The epoch's bounds do not fit the clock's arithmetic.
     Clock(EmissionError),
+    /// `L` is not in `(0, MAX_EPOCH_SECONDS]` (the bound both programs enforce).
+    EpochLengthOutOfRange,
+    /// `G < 0`: before the Unix epoch, never set by the programs (genesis ≥ initialisation).
+    GenesisBeforeUnixEpoch,
     /// Two different node inputs with this address (or node id).
     ConflictingNode([u8; 32]),
     /// Two different binding inputs for this device key.
@@ -161,6 +166,15 @@ pub(crate) fn sat64(x: u128) -> u64 {
 /// Applies every crediting rule of §9 to one epoch's inputs.
 pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     inputs.params.validate().map_err(CreditError::Params)?;
+    // A bad clock is an oracle bug: refuse it by name rather than let it read as "before
+    // genesis" or as an empty epoch.
+    let clock = inputs.clock;
+    if clock.epoch_seconds <= 0 || clock.epoch_seconds > crate::limits::MAX_EPOCH_SECONDS {
+        return Err(CreditError::EpochLengthOutOfRange);
+    }
+    if clock.genesis_time < 0 {
+        return Err(CreditError::GenesisBeforeUnixEpoch);
+    }
     if inputs.stake_decimals > MAX_STAKE_DECIMALS {
         return Err(CreditError::Params(RewardError::StakeDecimalsTooLarge));
     }

@@ -61,3 +61,20 @@ fn an_exclusion_reason_above_4_makes_the_document_malformed() {
     assert!(fix.malformed && fix.excluded.is_empty() && !fix.empty_epoch);
     assert_eq!(fix.hash, hash);
 }
+
+#[test]
+fn an_invalid_epoch_clock_is_refused_by_name() {
+    use crate::emission::{EmissionError, EpochClock};
+    use crate::limits::MAX_EPOCH_SECONDS;
+    let with = |genesis_time, epoch_seconds| {
+        let mut i = energy_example();
+        i.clock = EpochClock { genesis_time, epoch_seconds };
+        credit_epoch(&i).map(|c| c.epoch_start)
+    };
+    assert_eq!(with(0, 0), Err(CreditError::EpochLengthOutOfRange));
+    assert_eq!(with(0, -5), Err(CreditError::EpochLengthOutOfRange));
+    assert_eq!(with(0, MAX_EPOCH_SECONDS + 1), Err(CreditError::EpochLengthOutOfRange));
+    assert_eq!(with(-1, 14_400), Err(CreditError::GenesisBeforeUnixEpoch));
+    assert_eq!(with(0, MAX_EPOCH_SECONDS), Ok(MAX_EPOCH_SECONDS));
+    assert_eq!(with(i64::MAX - 10, 14_400), Err(CreditError::Clock(EmissionError::TimeOverflow)));
+}
