@@ -46,7 +46,8 @@ pub use inputs::{
 pub use work::{NodeWork, ReceiptCredit};
 
 /// Why an input is not credited. Codes below 32 make an input *invalid* (it is not
-/// committed by `inputs_root`); codes from 32 on concern valid inputs or whole nodes.
+/// committed by `inputs_root`, except a receipt that voided a listed node's receipt, §9.8);
+/// codes from 32 on concern valid inputs or whole nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum RejectReason {

@@ -299,7 +299,7 @@ fn reason_five(mut c: Value, exclude: &CorrectionDocument) -> Value {
     *bytes.last_mut().unwrap() = 5;
     let hash = solana_sha256_hasher::hash(&bytes).to_bytes();
     c["veto_reasons"] = Value::Array(vec![hex(&hash)]);
-    c["correction_document"] = hex(&bytes).into();
+    c["correction_document"] = hex(&bytes);
     c
 }
 
