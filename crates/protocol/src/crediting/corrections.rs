@@ -10,7 +10,8 @@ use crate::merkle::Hash32;
 /// The only correction document format so far.
 pub const CORRECTION_VERSION: u8 = 1;
 
-/// Why a node is excluded (informative; any listed code excludes the same way).
+/// Why a node is excluded: a `u8` in `0..=4` on the wire (informative; any listed code
+/// excludes the same way). Any other byte fails to decode, so the document is malformed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
 #[borsh(use_discriminant = true)]
 #[repr(u8)]

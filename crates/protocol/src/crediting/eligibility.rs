@@ -68,15 +68,19 @@ pub(crate) fn node_credit(
     let mut ids = Vec::new();
     let mut buckets = Vec::new();
     let mut sum: u128 = 0;
+    let mut consumed: u128 = 0;
     for (key, readings) in bindings {
         let Some(outcome) =
             binding_energy(*key, readings, chain.start, chain.end, energy_wp, capacity_factor_cap)
         else {
             continue;
         };
-        ids.extend(outcome.judged.iter().flat_map(|r| r.ids.iter().copied()));
+        ids.extend(outcome.judged.iter().map(|r| r.id));
         if hybrid && outcome.energy.zeroed.is_none() {
             buckets.push(binding_buckets(&outcome.judged, &edges));
+            let e = &outcome.energy;
+            consumed = consumed
+                .saturating_add(u128::from(e.end.consumed_wh.saturating_sub(e.low.consumed_wh)));
         }
         sum = sum.saturating_add(u128::from(outcome.energy.credited_wh));
         energy.bindings.push(outcome.energy);
@@ -86,8 +90,11 @@ pub(crate) fn node_credit(
     energy.capacity_factor_cap_wh = sat64(capacity_factor_cap);
     energy.stake_cap_wh = sat64(energy_stake_cap);
     energy.credited_wh = sat64(after_capacity.min(energy_stake_cap));
-    let green =
-        if hybrid { node_green(&edges, &buckets, after_capacity) } else { NodeGreen::default() };
+    let green = if hybrid {
+        node_green(&edges, &buckets, consumed, after_capacity)
+    } else {
+        NodeGreen::default()
+    };
     let min_stake = inputs.min_stake.get(node.kind.index()).copied().unwrap_or(u64::MAX);
     let not_listed = if node.view.stake < min_stake {
         Some(RejectReason::StakeBelowMinimum)

@@ -9,22 +9,18 @@ use crate::merkle::Hash32;
 use crate::messages::EnergyReading;
 
 /// One distinct signed reading of a binding. Copies of the same bytes with other (valid)
-/// signatures are the same reading; all their identities are kept, smallest first.
+/// signatures have the same identity: they are the same input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Reading {
-    pub ids: Vec<Hash32>,
+    pub id: Hash32,
     pub message: [u8; EnergyReading::LEN],
     pub reading: EnergyReading,
 }
 
 impl Reading {
-    pub fn id(&self) -> Hash32 {
-        self.ids.first().copied().unwrap_or_default()
-    }
-
     pub fn boundary(&self) -> BoundaryReading {
         BoundaryReading {
-            id: self.id(),
+            id: self.id,
             sequence: self.reading.sequence,
             timestamp: self.reading.timestamp,
             produced_wh: self.reading.produced_wh,
@@ -36,7 +32,7 @@ impl Reading {
 /// A reading used as a boundary, as the explanation shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BoundaryReading {
-    /// Smallest identity among the copies of this reading.
+    /// The reading's identity.
     pub id: Hash32,
     pub sequence: u64,
     pub timestamp: i64,
@@ -61,13 +57,15 @@ pub struct BindingEnergy {
     pub readings_in_epoch: u32,
     /// The start boundary `S`; `None` if the binding has no reading before the epoch.
     pub start: Option<BoundaryReading>,
-    /// The low end of the increase: `S`, or the baseline (first reading) without `S`.
+    /// The low end of the increase: `S`, or the baseline (first reading) without `S`; with
+    /// `S`, its counters are the largest of any reading timestamped before the epoch.
     pub low: BoundaryReading,
     /// The end boundary `T` (the last reading timestamped before the epoch's end).
     pub end: BoundaryReading,
-    /// `T.produced − low.produced` (0 if zeroed).
+    /// `T.produced − low.produced`, or 0 if that is negative or the binding is zeroed.
     pub increase_wh: u64,
-    /// `allowance(capacity(e).energy_wp, T.timestamp − low.timestamp)` (0 if zeroed).
+    /// `allowance(capacity(e).energy_wp, T.timestamp − max(low.timestamp, start − 60))`
+    /// (0 if zeroed).
     pub allowance_wh: u64,
     /// `min(increase, allowance, capacity-factor cap)`, or 0 if zeroed.
     pub credited_wh: u64,
@@ -110,12 +108,19 @@ pub(crate) fn binding_energy<'r>(
         start_candidates.iter().chain(in_epoch.iter()).copied().collect();
     judged.sort_by_key(|r| (r.reading.sequence, r.message));
     let start_reading = start_candidates.first().map(|r| r.boundary());
-    let low = start_candidates.first().copied().unwrap_or(first_in_epoch);
+    let mut low = start_candidates.first().copied().unwrap_or(first_in_epoch).boundary();
+    // The low counters are the largest of any reading before `start`, not S's: a reading
+    // signed later with a higher sequence but lower counters (timestamped in an earlier,
+    // final epoch) must not lower the boundary and re-credit what that epoch paid.
+    for r in readings.iter().filter(|r| r.reading.timestamp < start) {
+        low.produced_wh = low.produced_wh.max(r.reading.produced_wh);
+        low.consumed_wh = low.consumed_wh.max(r.reading.consumed_wh);
+    }
     let mut energy = BindingEnergy {
         device_key,
         readings_in_epoch: u32::try_from(in_epoch.len()).unwrap_or(u32::MAX),
         start: start_reading,
-        low: low.boundary(),
+        low,
         end: last.boundary(),
         increase_wh: 0,
         allowance_wh: 0,
@@ -125,9 +130,13 @@ pub(crate) fn binding_energy<'r>(
     energy.zeroed = judge(&judged, &in_epoch, start, energy_wp);
     if energy.zeroed.is_none() {
         // Rules 2 and 3 passed: counters and timestamps do not decrease from `low` to `T`.
-        let increase = last.reading.produced_wh.saturating_sub(low.reading.produced_wh);
-        let seconds =
-            i128::from(last.reading.timestamp).saturating_sub(i128::from(low.reading.timestamp));
+        let increase = last.reading.produced_wh.saturating_sub(low.produced_wh);
+        // Silence carries no allowance across epochs: the window opens at most the §7.2
+        // skew before `start`, so a device quiet while its node was not listed cannot be
+        // paid in this epoch for what it produced in earlier ones.
+        let skew = i64::try_from(CLOCK_SKEW_SECONDS).unwrap_or(i64::MAX);
+        let from = low.timestamp.max(start.saturating_sub(skew));
+        let seconds = i128::from(last.reading.timestamp).saturating_sub(i128::from(from));
         let allowance = energy_allowance_wh(energy_wp, u64::try_from(seconds).unwrap_or(0));
         energy.increase_wh = increase;
         energy.allowance_wh = sat64(allowance);
@@ -145,7 +154,7 @@ fn judge(
     energy_wp: u64,
 ) -> Option<Zeroing> {
     let pairs = || judged.windows(2).filter_map(|w| Some((*w.first()?, *w.get(1)?)));
-    let zero = |reason, a: &Reading, b: &Reading| Zeroing { reason, first: a.id(), second: b.id() };
+    let zero = |reason, a: &Reading, b: &Reading| Zeroing { reason, first: a.id, second: b.id };
     if let Some((a, b)) = pairs().find(|(a, b)| a.reading.sequence == b.reading.sequence) {
         return Some(zero(RejectReason::Equivocation, a, b));
     }
@@ -219,7 +228,7 @@ mod tests {
             produced_wh: produced,
             consumed_wh: 0,
         };
-        Reading { ids: vec![[seq as u8; 32]], message: reading.encode(), reading }
+        Reading { id: [seq as u8; 32], message: reading.encode(), reading }
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! Green compute (PROTOCOL.md §9.4): clean energy produced and consumed by a hybrid node in
-//! the same hour, from the boundary readings at the hour edges.
+//! the same hour. Only increases between two consecutive readings that both lie in one hour
+//! bucket are matched: an increase that straddles an edge cannot be placed in an hour, so a
+//! device that reports rarely cannot move noon production next to night consumption.
 
 use crate::crediting::energy::Reading;
 use crate::crediting::sat64;
@@ -12,9 +14,10 @@ pub const BUCKET_SECONDS: i64 = 3_600;
 pub struct GreenBucket {
     pub start: i64,
     pub end: i64,
-    /// Σ over the node's bindings of the produced counter's increase over the bucket.
+    /// Σ over the node's bindings of the produced increases between consecutive readings
+    /// both timestamped in `[start, end)`.
     pub produced_wh: u64,
-    /// Σ over the node's bindings of the consumed counter's increase over the bucket.
+    /// The same for the consumed counter.
     pub consumed_wh: u64,
     /// `min(produced, consumed)`.
     pub matched_wh: u64,
@@ -25,7 +28,8 @@ pub struct GreenBucket {
 pub struct NodeGreen {
     /// Every bucket of the epoch (empty for nodes that are not hybrid).
     pub buckets: Vec<GreenBucket>,
-    /// Σ consumed over the buckets.
+    /// Σ over the bindings of `T.consumed − low.consumed`: every consumed increase of the
+    /// epoch, in a bucket or straddling an edge.
     pub consumed_wh: u64,
     /// Σ matched over the buckets, before the cap.
     pub matched_uncapped_wh: u64,
@@ -54,46 +58,45 @@ pub fn bucket_edges(genesis: i64, start: i64, end: i64) -> Vec<i64> {
 }
 
 /// Per-bucket `(produced, consumed)` of one binding that was not zeroed. `judged` is the
-/// binding's `J` in sequence order (timestamps and counters non-decreasing); the first
-/// element is `S` or, without `S`, the baseline.
+/// binding's `J` in sequence order (timestamps and counters non-decreasing). Each pair of
+/// consecutive readings adds its increase to bucket `i` iff both timestamps lie in
+/// `[x_i, x_{i+1})`; a pair that straddles an edge (or starts before the epoch) adds to none.
 pub(crate) fn binding_buckets(judged: &[&Reading], edges: &[i64]) -> Vec<(u128, u128)> {
-    // For each edge, the index of the last reading timestamped before it.
-    let mut cursor = 0usize;
-    let last_before: Vec<Option<usize>> = edges
-        .iter()
-        .map(|&edge| {
-            while judged.get(cursor).is_some_and(|r| r.reading.timestamp < edge) {
-                cursor = cursor.saturating_add(1);
-            }
-            cursor.checked_sub(1)
-        })
-        .collect();
-    last_before
-        .windows(2)
-        .map(|w| match (w.first().copied().flatten(), w.get(1).copied().flatten()) {
-            (_, None) => (0, 0),
-            (low, Some(high)) => {
-                let (lo, hi) = (judged.get(low.unwrap_or(0)), judged.get(high));
-                match (lo, hi) {
-                    (Some(lo), Some(hi)) => (
-                        u128::from(hi.reading.produced_wh.saturating_sub(lo.reading.produced_wh)),
-                        u128::from(hi.reading.consumed_wh.saturating_sub(lo.reading.consumed_wh)),
-                    ),
-                    _ => (0, 0),
-                }
-            }
-        })
-        .collect()
+    let count = edges.len().saturating_sub(1);
+    let mut buckets = vec![(0u128, 0u128); count];
+    // Index of the bucket holding `ts`, if any.
+    let bucket = |ts: i64| -> Option<usize> {
+        let after = edges.partition_point(|&x| x <= ts);
+        after.checked_sub(1).filter(|&i| i < count)
+    };
+    for pair in judged.windows(2) {
+        let (Some(a), Some(b)) = (pair.first(), pair.get(1)) else { continue };
+        let (Some(i), Some(j)) = (bucket(a.reading.timestamp), bucket(b.reading.timestamp)) else {
+            continue;
+        };
+        if i != j {
+            continue;
+        }
+        if let Some(slot) = buckets.get_mut(i) {
+            let p = b.reading.produced_wh.saturating_sub(a.reading.produced_wh);
+            let c = b.reading.consumed_wh.saturating_sub(a.reading.consumed_wh);
+            slot.0 = slot.0.saturating_add(u128::from(p));
+            slot.1 = slot.1.saturating_add(u128::from(c));
+        }
+    }
+    buckets
 }
 
-/// Sums the bindings' buckets of a hybrid node and matches them hour by hour.
+/// Sums the bindings' buckets of a hybrid node and matches them hour by hour; `consumed` is
+/// the node's whole consumed increase (bucketed or not).
 pub(crate) fn node_green(
     edges: &[i64],
     bindings: &[Vec<(u128, u128)>],
+    consumed: u128,
     energy_cap_wh: u128,
 ) -> NodeGreen {
     let mut green = NodeGreen::default();
-    let (mut consumed, mut matched) = (0u128, 0u128);
+    let mut matched = 0u128;
     for (index, w) in edges.windows(2).enumerate() {
         let (mut p, mut c) = (0u128, 0u128);
         for b in bindings {
@@ -102,7 +105,6 @@ pub(crate) fn node_green(
             c = c.saturating_add(bc);
         }
         let m = p.min(c);
-        consumed = consumed.saturating_add(c);
         matched = matched.saturating_add(m);
         green.buckets.push(GreenBucket {
             start: w.first().copied().unwrap_or_default(),

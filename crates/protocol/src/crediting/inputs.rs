@@ -1,9 +1,10 @@
 //! What the oracle gathers for one epoch (PROTOCOL.md §9.1) and the per-input validity
 //! rules (§9.2, §9.5) that need chain data but no other input.
 //!
-//! Signed messages are kept as the exact bytes that were signed, with their signatures:
-//! an input's identity is the hash of those bytes, so every oracle names an input the same
-//! way whatever order or time it arrived in.
+//! Signed messages are kept as the exact bytes that were signed, with their signatures.
+//! An input's identity hashes the device key and the message but **no signature**: a key
+//! holder can sign the same bytes again (fresh nonce) at will, and each copy must not become
+//! a new input that moves `inputs_root` or splits the oracles' votes.
 
 use std::collections::BTreeMap;
 
@@ -89,8 +90,13 @@ impl RequesterEntry {
     }
 }
 
-/// An energy reading as received: the signed bytes, the device key and its signature.
-/// Its Borsh encoding is the 177-byte concatenation its identity hashes.
+/// Domain of a reading's identity (12 bytes).
+pub const READING_ID_DOMAIN: &[u8] = b"GMID-READING";
+/// Domain of a receipt's identity (12 bytes).
+pub const RECEIPT_ID_DOMAIN: &[u8] = b"GMID-RECEIPT";
+
+/// An energy reading as received: the signed bytes, the device key and its signature
+/// (Borsh: the 177-byte concatenation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
 pub struct SignedReading {
     pub device_key: [u8; 32],
@@ -99,14 +105,14 @@ pub struct SignedReading {
 }
 
 impl SignedReading {
-    /// `H(device_key ‖ message ‖ signature)` (177 bytes hashed).
+    /// `H("GMID-READING" ‖ device_key ‖ message)` (125 bytes hashed; no signature).
     pub fn identity(&self) -> Hash32 {
-        hashv(&[&self.device_key, &self.message, &self.signature]).to_bytes()
+        hashv(&[READING_ID_DOMAIN, &self.device_key, &self.message]).to_bytes()
     }
 }
 
-/// A work receipt as received: the signed bytes and both signatures (device, requester).
-/// Its Borsh encoding is the 305-byte concatenation its identity hashes.
+/// A work receipt as received: the signed bytes and both signatures (device, requester)
+/// (Borsh: the 305-byte concatenation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, BorshSerialize, BorshDeserialize)]
 pub struct SignedReceipt {
     pub device_key: [u8; 32],
@@ -116,11 +122,30 @@ pub struct SignedReceipt {
 }
 
 impl SignedReceipt {
-    /// `H(device_key ‖ message ‖ device_signature ‖ requester_signature)` (305 bytes hashed).
+    /// `H("GMID-RECEIPT" ‖ device_key ‖ message)` (189 bytes hashed; no signature).
     pub fn identity(&self) -> Hash32 {
-        hashv(&[&self.device_key, &self.message, &self.device_signature, &self.requester_signature])
-            .to_bytes()
+        hashv(&[RECEIPT_ID_DOMAIN, &self.device_key, &self.message]).to_bytes()
     }
+}
+
+/// One copy per identity, sorted by identity's fields: of several copies with the same
+/// device key and message, the one with the lexicographically smallest signature bytes
+/// (receipts: device signature, then requester signature) is kept, so every archive of the
+/// same inputs holds the same bytes.
+pub fn canonical_readings(readings: &mut Vec<SignedReading>) {
+    // The derived order is (device_key, message, signature): the first copy is the smallest.
+    readings.sort_unstable();
+    readings.dedup_by(|later, kept| {
+        later.device_key == kept.device_key && later.message == kept.message
+    });
+}
+
+/// [`canonical_readings`] for receipts.
+pub fn canonical_receipts(receipts: &mut Vec<SignedReceipt>) {
+    receipts.sort_unstable();
+    receipts.dedup_by(|later, kept| {
+        later.device_key == kept.device_key && later.message == kept.message
+    });
 }
 
 /// Everything the crediting rules read for one epoch. Order of every list is irrelevant

@@ -16,6 +16,7 @@ pub mod corrections;
 pub mod eligibility;
 pub mod energy;
 pub mod green;
+pub mod header;
 pub mod inputs;
 pub mod kernel;
 pub mod manifest;
@@ -39,13 +40,14 @@ pub use eligibility::{NodeCredit, NodeEnergy};
 pub use energy::{BindingEnergy, BoundaryReading, Zeroing};
 pub use green::{GreenBucket, NodeGreen};
 pub use inputs::{
-    BindingInput, ChallengeTally, EpochInputs, NodeInput, NodeKind, RequesterEntry, SignedReading,
-    SignedReceipt,
+    canonical_readings, canonical_receipts, BindingInput, ChallengeTally, EpochInputs, NodeInput,
+    NodeKind, RequesterEntry, SignedReading, SignedReceipt,
 };
 pub use work::{NodeWork, ReceiptCredit};
 
 /// Why an input is not credited. Codes below 32 make an input *invalid* (it is not
-/// committed by `inputs_root`); codes from 32 on concern valid inputs or whole nodes.
+/// committed by `inputs_root`, except a receipt that voided a listed node's receipt, §9.8);
+/// codes from 32 on concern valid inputs or whole nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum RejectReason {
@@ -81,7 +83,7 @@ pub enum RejectReason {
     ExceedsCapacity = 15,
     /// Two different receipts for one `(requester, job_id)`: both void.
     DuplicateJob = 32,
-    /// Another copy of the same signed bytes counted.
+    /// The same receipt bytes under another device key of the node counted.
     DuplicateMessage = 33,
     /// Binding zeroed: two readings with one sequence number.
     Equivocation = 34,
@@ -120,7 +122,12 @@ pub struct RejectedInput {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CreditError {
     Params(RewardError),
+    /// The epoch's bounds do not fit the clock's arithmetic.
     Clock(EmissionError),
+    /// `L` is not in `(0, MAX_EPOCH_SECONDS]` (the bound both programs enforce).
+    EpochLengthOutOfRange,
+    /// `G < 0`: before the Unix epoch, never set by the programs (genesis ≥ initialisation).
+    GenesisBeforeUnixEpoch,
     /// Two different node inputs with this address (or node id).
     ConflictingNode([u8; 32]),
     /// Two different binding inputs for this device key.
@@ -160,6 +167,15 @@ pub(crate) fn sat64(x: u128) -> u64 {
 /// Applies every crediting rule of §9 to one epoch's inputs.
 pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     inputs.params.validate().map_err(CreditError::Params)?;
+    // A bad clock is an oracle bug: refuse it by name rather than let it read as "before
+    // genesis" or as an empty epoch.
+    let clock = inputs.clock;
+    if clock.epoch_seconds <= 0 || clock.epoch_seconds > crate::limits::MAX_EPOCH_SECONDS {
+        return Err(CreditError::EpochLengthOutOfRange);
+    }
+    if clock.genesis_time < 0 {
+        return Err(CreditError::GenesisBeforeUnixEpoch);
+    }
     if inputs.stake_decimals > MAX_STAKE_DECIMALS {
         return Err(CreditError::Params(RewardError::StakeDecimalsTooLarge));
     }
@@ -173,7 +189,7 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
             .unwrap_or(0)
     };
 
-    // Valid readings, per binding, distinct by bytes in (sequence, bytes) order.
+    // Valid readings, per binding, one per identity, in (sequence, bytes) order.
     let mut rejected = Vec::new();
     let mut per_binding: BTreeMap<[u8; 32], BTreeMap<ReadingKey, energy::Reading>> =
         BTreeMap::new();
@@ -181,16 +197,11 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
         let id = signed.identity();
         match chain.check_reading(signed) {
             Ok((reading, _)) => {
-                let entry = per_binding
+                per_binding
                     .entry(signed.device_key)
                     .or_default()
                     .entry((reading.sequence, signed.message))
-                    .or_insert_with(|| energy::Reading {
-                        ids: Vec::new(),
-                        message: signed.message,
-                        reading,
-                    });
-                entry.ids.push(id);
+                    .or_insert(energy::Reading { id, message: signed.message, reading });
             }
             Err(reason) => rejected.push(RejectedInput {
                 id,
@@ -205,12 +216,7 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     let mut by_node: BTreeMap<[u8; 32], Vec<BindingReadings>> = BTreeMap::new();
     for (key, readings) in per_binding {
         let Some(binding) = chain.bindings.get(&key) else { continue };
-        let mut readings: Vec<energy::Reading> = readings.into_values().collect();
-        for r in &mut readings {
-            r.ids.sort_unstable();
-            r.ids.dedup();
-        }
-        by_node.entry(binding.node).or_default().push((key, readings));
+        by_node.entry(binding.node).or_default().push((key, readings.into_values().collect()));
     }
 
     let mut work =

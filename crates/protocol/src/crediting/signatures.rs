@@ -2,7 +2,9 @@
 //! `signing`). The oracle runs them once per message at ingest and stores only what passes;
 //! [`crate::crediting::credit_epoch`] then takes the stored inputs as verified.
 
-use crate::crediting::inputs::{SignedReading, SignedReceipt};
+use crate::crediting::inputs::{
+    canonical_readings, canonical_receipts, SignedReading, SignedReceipt,
+};
 use crate::crediting::{InputKind, RejectReason, RejectedInput};
 use crate::ed25519::signing::verify_strict;
 use crate::messages::{EnergyReading, WorkReceipt};
@@ -21,7 +23,9 @@ pub fn verify_receipt(r: &SignedReceipt) -> Result<(), RejectReason> {
         .map_err(|_| RejectReason::BadRequesterSignature)
 }
 
-/// Keeps the inputs whose signatures verify and returns the others, by identity.
+/// Keeps the inputs whose signatures verify, one copy per identity (the smallest valid
+/// signature bytes, [`canonical_readings`]), and returns the identities that have no valid
+/// copy.
 pub fn retain_verified(
     readings: &mut Vec<SignedReading>,
     receipts: &mut Vec<SignedReceipt>,
@@ -53,6 +57,15 @@ pub fn retain_verified(
             false
         }
     });
+    canonical_readings(readings);
+    canonical_receipts(receipts);
+    // A bad copy does not reject an identity that also arrived with a valid signature.
+    let kept: std::collections::BTreeSet<_> = readings
+        .iter()
+        .map(SignedReading::identity)
+        .chain(receipts.iter().map(SignedReceipt::identity))
+        .collect();
+    rejected.retain(|r| !kept.contains(&r.id));
     rejected.sort();
     rejected.dedup();
     rejected

@@ -34,7 +34,8 @@ pub struct ReceiptCredit {
     pub job_id: u64,
     pub work_units: u64,
     /// `None`: counted. `DuplicateJob`: voided by another receipt of the same job.
-    /// `DuplicateMessage`: another copy of the same bytes (smaller identity) counted.
+    /// `DuplicateMessage`: the same message under another device key (smaller identity)
+    /// counted.
     pub not_credited: Option<RejectReason>,
 }
 
@@ -81,10 +82,12 @@ pub(crate) fn credit_work(chain: &Chain<'_>, stake_cap: &dyn Fn(&NodeInput) -> u
     }
     in_epoch.sort_by_key(|r| r.0);
     in_epoch.dedup_by(|a, b| a.0 == b.0);
-    // Two different messages for one (requester, job id) void each other, whatever else
-    // is wrong with them: both carry the requester's signature.
+    // Two different messages for one (requester, job id) void each other, whatever else is
+    // wrong with them, if both name this deployment: both then carry the requester's
+    // (checked) signature for this deployment. A receipt of another deployment voids nothing.
+    let voids = |r: &WorkReceipt| r.deployment == chain.inputs.deployment;
     let mut jobs: BTreeMap<([u8; 32], u64), BTreeSet<[u8; WorkReceipt::LEN]>> = BTreeMap::new();
-    for (_, signed, r) in &in_epoch {
+    for (_, signed, r) in in_epoch.iter().filter(|x| voids(&x.2)) {
         jobs.entry((r.requester, r.job_id)).or_default().insert(signed.message);
     }
     let voided = |r: &WorkReceipt| jobs.get(&(r.requester, r.job_id)).is_some_and(|m| m.len() > 1);
@@ -128,7 +131,7 @@ pub(crate) fn credit_work(chain: &Chain<'_>, stake_cap: &dyn Fn(&NodeInput) -> u
     let epoch_seconds = u128::try_from(chain.end.saturating_sub(chain.start)).unwrap_or(0);
     for (key, (work, considered)) in nodes.iter_mut() {
         // The receipts that voided this node's receipts are committed with them.
-        for (id, _, r) in &in_epoch {
+        for (id, _, r) in in_epoch.iter().filter(|x| voids(&x.2)) {
             if void_jobs.get(key).is_some_and(|j| j.contains(&(r.requester, r.job_id))) {
                 considered.push(*id);
             }

@@ -2,7 +2,10 @@
 //! PROTOCOL.md §9, each rejection reason, and fixed-seed property tests.
 #![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 
+mod boundaries;
 mod fixture;
+mod green;
+mod identity;
 mod json;
 mod properties;
 mod receipts;

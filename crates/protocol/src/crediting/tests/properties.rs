@@ -213,7 +213,7 @@ fn tiny_consumption_in_a_sunny_hour_gains_at_most_the_capped_bonus() {
             vec![binding(19, 7, 0, None)],
         );
         i.params = p;
-        // Full sun in the second hour (10 kWh), a few Wh consumed in it.
+        // Full sun in the second hour (10 kWh), a few Wh consumed in it, both readings inside it.
         let r = |seq, ts, produced, c| {
             fake_reading(
                 &mut StdRng::seed_from_u64(seq),
@@ -228,7 +228,7 @@ fn tiny_consumption_in_a_sunny_hour_gains_at_most_the_capped_bonus() {
                 },
             )
         };
-        i.readings = vec![r(1, 17_999, 0, 0), r(2, 21_599, 10_000, consumed)];
+        i.readings = vec![r(1, 18_000, 0, 0), r(2, 21_599, 10_000, consumed)];
         let units = rng.gen_range(1..50_000u64);
         i.receipts = vec![receipt(Job {
             device: 19,

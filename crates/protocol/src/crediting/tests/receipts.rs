@@ -144,13 +144,47 @@ fn work_is_capped_by_capacity_then_stake_then_challenges() {
 }
 
 #[test]
-fn identities_hash_the_borsh_of_the_input() {
+fn identities_hash_domain_key_and_message_but_no_signature() {
     let r = receipt(job(1, 10, 21_000, 22_000));
-    let bytes = borsh::to_vec(&r).unwrap();
-    assert_eq!(bytes.len(), 305);
-    assert_eq!(r.identity(), solana_sha256_hasher::hash(&bytes).to_bytes());
+    let expected = solana_sha256_hasher::hashv(&[b"GMID-RECEIPT", &r.device_key, &r.message]);
+    assert_eq!(r.identity(), expected.to_bytes());
     let g = reading(22, 1, 1, 21_000, 5, 0);
-    let bytes = borsh::to_vec(&g).unwrap();
-    assert_eq!(bytes.len(), 177);
-    assert_eq!(g.identity(), solana_sha256_hasher::hash(&bytes).to_bytes());
+    let expected = solana_sha256_hasher::hashv(&[b"GMID-READING", &g.device_key, &g.message]);
+    assert_eq!(g.identity(), expected.to_bytes());
+    assert_eq!(borsh::to_vec(&r).unwrap().len(), 305);
+    assert_eq!(borsh::to_vec(&g).unwrap().len(), 177);
+}
+
+#[test]
+fn only_receipts_of_this_deployment_void() {
+    let mut i = world();
+    let a = receipt(job(7, 100, 21_000, 22_000));
+    // The same requester and job id, signed for another deployment: not this one's business.
+    let mut elsewhere = receipt_message(&job(7, 90, 21_000, 22_000));
+    elsewhere.deployment = [1; 32];
+    let elsewhere = sign_receipt(22, 200, &elsewhere);
+    i.receipts = vec![a, elsewhere];
+    let c = credit(&i);
+    assert_eq!(of(&c, 1).work.sum_units, 100);
+    assert_eq!(of(&c, 1).work.receipts[0].not_credited, None);
+    assert_eq!(c.considered, vec![a.identity()]);
+    // An invalid receipt of this deployment (finished before it started) still voids, and is
+    // committed with the receipt it voided.
+    let mut bad = receipt_message(&job(7, 90, 22_000, 21_500));
+    bad.finished_at = 21_900;
+    bad.started_at = 22_000;
+    let bad = sign_receipt(22, 200, &bad);
+    let other = receipt(job(8, 50, 21_000, 22_000));
+    i.receipts = vec![a, elsewhere, bad, other];
+    let c = credit(&i);
+    assert_eq!(of(&c, 1).work.sum_units, 50);
+    let a_outcome = of(&c, 1).work.receipts.iter().find(|r| r.id == a.identity()).unwrap();
+    assert_eq!(a_outcome.not_credited, Some(RejectReason::DuplicateJob));
+    assert!(c
+        .rejected
+        .iter()
+        .any(|r| r.id == bad.identity() && r.reason == RejectReason::FinishedBeforeStart));
+    let mut expected = vec![a.identity(), bad.identity(), other.identity()];
+    expected.sort();
+    assert_eq!(c.considered, expected);
 }

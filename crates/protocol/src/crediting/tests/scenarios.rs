@@ -27,8 +27,8 @@ fn boundary_readings_and_increase() {
     let b = &of(&c, 1).energy.bindings[0];
     assert_eq!(b.start.map(|s| s.sequence), Some(8));
     assert_eq!((b.low.sequence, b.end.sequence, b.readings_in_epoch), (8, 10, 2));
-    // 7,500 − 5,100; allowance ⌈1000 × 11,060 × 1.1 / 3600⌉ + 1 = 3,381; cap 4,000 Wh.
-    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (2_400, 3_381, 2_400));
+    // 7,500 − 5,100; allowance from 14,340: ⌈1000 × 10,720 × 1.1 / 3600⌉ + 1 = 3,277.
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (2_400, 3_277, 2_400));
     let e = &of(&c, 1).energy;
     assert_eq!((e.capacity_factor_cap_wh, e.stake_cap_wh, e.credited_wh), (4_000, 100_000, 2_400));
     // Committed: S and the readings in the epoch, not the older or later ones.
@@ -56,8 +56,13 @@ fn silent_device_is_clamped_by_capacity_factor_and_stake() {
     i.readings = vec![reading(12, 2, 3, 0, 0, 0), reading(12, 2, 4, 20_000, 9_000, 0)];
     let c = credit(&i);
     let b = &of(&c, 2).energy.bindings[0];
-    // Allowance over 20,000 s: ⌈1000 × 20,060 × 1.1 / 3600⌉ + 1 = 6,131; factor cap 4,000.
-    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (9_000, 6_131, 4_000));
+    // The allowance runs from start − 60, not from 0: ⌈1000 × 5,720 × 1.1 / 3600⌉ + 1 = 1,749.
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (9_000, 1_749, 1_749));
+    // Late in the epoch: ⌈1000 × 13,720 × 1.1 / 3600⌉ + 1 = 4,194; factor cap 4,000.
+    i.readings[1] = reading(12, 2, 4, 28_000, 9_000, 0);
+    let c = credit(&i);
+    let b = &of(&c, 2).energy.bindings[0];
+    assert_eq!((b.increase_wh, b.allowance_wh, b.credited_wh), (9_000, 4_194, 4_000));
     // 3 tokens × 1,000 Wh per token: the stake cap.
     i.nodes[0].view.stake = 3;
     i.min_stake = [1, 1, 1];
@@ -174,10 +179,14 @@ pub fn green_example() -> EpochInputs {
         inputs(vec![node(7, NodeKind::Hybrid, 100, 2_000, 1_000)], vec![binding(19, 7, 0, None)]);
     i.readings = vec![
         reading(19, 7, 1, 14_000, 1_000, 500),
-        reading(19, 7, 2, 16_000, 1_900, 800),
-        reading(19, 7, 3, 19_000, 3_500, 900),
-        reading(19, 7, 4, 22_000, 4_000, 2_000),
-        reading(19, 7, 5, 26_000, 4_100, 2_900),
+        reading(19, 7, 2, 15_000, 1_300, 600),
+        reading(19, 7, 3, 17_000, 1_900, 800),
+        reading(19, 7, 4, 18_500, 2_400, 850),
+        reading(19, 7, 5, 21_000, 3_500, 900),
+        reading(19, 7, 6, 22_000, 3_700, 1_500),
+        reading(19, 7, 7, 25_000, 4_000, 2_000),
+        reading(19, 7, 8, 26_000, 4_100, 2_900),
+        reading(19, 7, 9, 28_000, 4_150, 3_300),
     ];
     let job = |job_id, units, started| Job {
         device: 19,
@@ -205,15 +214,16 @@ fn green_buckets_match_hour_by_hour() {
     assert_eq!(
         got,
         vec![
-            (14_400, 900, 300, 300),
-            (18_000, 1_600, 100, 100),
-            (21_600, 500, 1_100, 500),
-            (25_200, 100, 900, 100)
+            (14_400, 600, 200, 200),
+            (18_000, 1_100, 50, 50),
+            (21_600, 300, 500, 300),
+            (25_200, 50, 400, 50)
         ]
     );
+    // Consumed counts every increase (2,800), matched only in-bucket pairs (600).
     assert_eq!(
         (n.green.consumed_wh, n.green.matched_wh, n.energy.credited_wh),
-        (2_400, 1_000, 3_100)
+        (2_800, 600, 3_150)
     );
     assert_eq!(
         (n.work.sum_units, n.work.capacity_cap, n.work.credited_units),
@@ -266,7 +276,7 @@ fn corrections_exclude_nodes_or_empty_the_epoch() {
     let h = header(&c);
     let plain = build_manifest(&h, Some(&c), &Corrections::default()).unwrap();
     assert_eq!(plain.nodes.iter().map(|n| n.node[0]).collect::<Vec<_>>(), vec![1, 7]);
-    assert_eq!((plain.nodes[1].work_units, plain.nodes[1].matched_wh), (1_300, 1_000));
+    assert_eq!((plain.nodes[1].work_units, plain.nodes[1].matched_wh), (1_300, 600));
 
     let doc = CorrectionDocument {
         version: CORRECTION_VERSION,
@@ -322,7 +332,8 @@ fn a_late_reading_is_lost_never_counted_twice() {
     i.epoch = 2;
     i.readings.push(reading(11, 1, 12, 30_000, 8_300, 0));
     let second = of(&credit(&i), 1).energy.credited_wh;
-    assert_eq!((first, second), (900, 800));
-    // 6,000 − 5,100 in epoch 1, 8,300 − 7,500 in epoch 2: 7,500 − 6,000 is lost.
+    // 6,000 − 5,100 in epoch 1; in epoch 2 the increase 8,300 − 7,500 = 800 is clamped to
+    // the allowance from 28,740: ⌈1000 × 1,320 × 1.1 / 3600⌉ + 1 = 405. 7,500 − 6,000 is lost.
+    assert_eq!((first, second), (900, 405));
     assert!(first + second <= 8_300 - 5_100);
 }

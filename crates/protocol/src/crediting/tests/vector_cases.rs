@@ -83,7 +83,7 @@ fn boundaries() -> Vec<Value> {
 }
 
 fn clamps() -> Vec<Value> {
-    let silent = energy_node(2, 12, vec![(3, 0, 0), (4, 20_000, 9_000)]);
+    let silent = energy_node(2, 12, vec![(3, 0, 0), (4, 28_000, 9_000)]);
     let mut staked = silent.clone();
     staked.nodes[0].view.stake = 3;
     staked.min_stake = [1, 1, 1];
@@ -91,11 +91,15 @@ fn clamps() -> Vec<Value> {
     vec![
         case(
             "capacity_factor",
-            "silent device: increase 9,000, allowance 6,131, capacity-factor cap 4,000",
+            "silent device: increase 9,000, allowance 4,194 (from start − 60), capacity-factor cap 4,000",
             &silent,
         ),
         case("stake_cap", "as capacity_factor with 3 staked tokens: 3,000 Wh", &staked),
-        case("allowance", "increase 2,000 over 5,000 s: allowance 1,548", &allowance),
+        case(
+            "allowance",
+            "S 4,400 s before start: Δt = 15,000 − (14,400 − 60) = 660, allowance 221",
+            &allowance,
+        ),
     ]
 }
 
@@ -199,13 +203,20 @@ fn green() -> Vec<Value> {
             reading(19, 7, m.sequence, m.timestamp, m.produced_wh, 0)
         })
         .collect();
+    let mut sparse = green_example();
+    sparse.readings = vec![sparse.readings[0], sparse.readings[8]];
     vec![
         case(
             "example",
-            "PROTOCOL.md §9.4 example: matched 300 + 100 + 500 + 100 = 1,000 Wh",
+            "PROTOCOL.md §9.4 example: matched 200 + 50 + 300 + 50 = 600 Wh; edge-straddling pairs match nothing",
             &green_example(),
         ),
         case("nothing_consumed", "same production, consumed counter flat: matched 0", &none),
+        case(
+            "sparse",
+            "only S and the last reading: every pair straddles an edge, matched 0",
+            &sparse,
+        ),
     ]
 }
 
@@ -278,7 +289,18 @@ fn manifests() -> Vec<Value> {
             vec![wrong.hash()],
             Some(&wrong),
         ),
+        reason_five(m("reason_5", "an exclusion reason of 5 (only 0..=4 exist): malformed, changes nothing but is committed", vec![], None), &exclude),
     ]
+}
+
+/// `exclude` with its exclusion reason byte (the last byte of the document) set to 5.
+fn reason_five(mut c: Value, exclude: &CorrectionDocument) -> Value {
+    let mut bytes = borsh::to_vec(exclude).unwrap();
+    *bytes.last_mut().unwrap() = 5;
+    let hash = solana_sha256_hasher::hash(&bytes).to_bytes();
+    c["veto_reasons"] = Value::Array(vec![hex(&hash)]);
+    c["correction_document"] = hex(&bytes);
+    c
 }
 
 fn views() -> Vec<Value> {
