@@ -116,8 +116,6 @@ pub struct NodeEpochInput {
 /// One node's reward for one epoch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NodeReward {
-    pub node: [u8; 32],
-    pub recipient: [u8; 32],
     /// Work counted for the compute pool: `min(work_units, cap)`.
     pub creditable_work: u64,
     /// Part of `creditable_work` that earns the green bonus.
@@ -140,6 +138,7 @@ impl NodeReward {
 pub struct EpochRewards {
     pub compute_pool: u64,
     pub energy_pool: u64,
+    /// One entry per input node, in the same order as the inputs.
     pub nodes: Vec<NodeReward>,
     /// This epoch's reward per recipient, sorted by recipient (recipients with zero left out).
     pub per_recipient: RecipientAmounts,
@@ -147,6 +146,15 @@ pub struct EpochRewards {
     pub paid: u64,
     /// `emission − paid`: never minted.
     pub dust: u64,
+}
+
+/// One node's counted amounts and pool weights inside [`compute_epoch_rewards`].
+struct Weights {
+    credit: u128,
+    green: u128,
+    energy: u128,
+    compute_weight: u128,
+    energy_weight: u128,
 }
 
 /// Applies the formula to one epoch. `nodes` must be strictly sorted by node key.
@@ -185,9 +193,10 @@ pub fn compute_epoch_rewards(
             .and_then(|v| v.checked_div(token))
             .ok_or(RewardError::Overflow)
     };
-    let mut parts = Vec::with_capacity(nodes.len());
-    let (mut total_credit, mut total_weight) = (0u128, 0u128);
-    for node in nodes {
+    // One node's counted amounts and pool weights. Computed twice (for the totals, then for
+    // the shares) rather than stored: at a million nodes a stored copy costs more in fresh
+    // memory than the arithmetic.
+    let weigh = |node: &NodeEpochInput| -> Result<Weights, RewardError> {
         let credit =
             u128::from(node.work_units).min(stake_cap(node.stake, params.work_per_staked_token)?);
         let energy =
@@ -203,9 +212,13 @@ pub fn compute_epoch_rewards(
             .and_then(|(a, b)| a.checked_add(b))
             .ok_or(RewardError::Overflow)?;
         let energy_weight = energy.checked_mul(bps).ok_or(RewardError::Overflow)?;
-        total_credit = total_credit.checked_add(compute_weight).ok_or(RewardError::Overflow)?;
-        total_weight = total_weight.checked_add(energy_weight).ok_or(RewardError::Overflow)?;
-        parts.push((credit, green, energy, compute_weight, energy_weight));
+        Ok(Weights { credit, green, energy, compute_weight, energy_weight })
+    };
+    let (mut total_credit, mut total_weight) = (0u128, 0u128);
+    for node in nodes {
+        let w = weigh(node)?;
+        total_credit = total_credit.checked_add(w.compute_weight).ok_or(RewardError::Overflow)?;
+        total_weight = total_weight.checked_add(w.energy_weight).ok_or(RewardError::Overflow)?;
     }
 
     let share = |pool: u64, part: u128, whole: u128| -> Result<u64, RewardError> {
@@ -220,15 +233,14 @@ pub fn compute_epoch_rewards(
     let mut per_recipient = Vec::with_capacity(nodes.len());
     let mut paid: u64 = 0;
     let to_u64 = |v: u128| u64::try_from(v).map_err(|_| RewardError::Overflow);
-    for (node, (credit, green, energy, compute_weight, energy_weight)) in nodes.iter().zip(parts) {
+    for node in nodes {
+        let w = weigh(node)?;
         let reward = NodeReward {
-            node: node.node,
-            recipient: node.recipient,
-            creditable_work: to_u64(credit)?,
-            green_work: to_u64(green)?,
-            creditable_energy: to_u64(energy)?,
-            compute_reward: share(compute_pool, compute_weight, total_credit)?,
-            energy_reward: share(energy_pool, energy_weight, total_weight)?,
+            creditable_work: to_u64(w.credit)?,
+            green_work: to_u64(w.green)?,
+            creditable_energy: to_u64(w.energy)?,
+            compute_reward: share(compute_pool, w.compute_weight, total_credit)?,
+            energy_reward: share(energy_pool, w.energy_weight, total_weight)?,
         };
         let amount =
             reward.compute_reward.checked_add(reward.energy_reward).ok_or(RewardError::Overflow)?;
@@ -400,8 +412,9 @@ mod tests {
     }
 
     /// Per-recipient amounts from the node rewards (independent of `per_recipient`'s type).
-    fn amount_of(r: &EpochRewards, recipient: u8) -> u64 {
-        r.nodes.iter().filter(|n| n.recipient == k(recipient)).map(NodeReward::total).sum()
+    fn amount_of(r: &EpochRewards, nodes: &[NodeEpochInput], recipient: u8) -> u64 {
+        let of_recipient = r.nodes.iter().zip(nodes).filter(|(_, n)| n.recipient == k(recipient));
+        of_recipient.map(|(reward, _)| reward.total()).sum()
     }
 
     #[test]
@@ -427,7 +440,7 @@ mod tests {
         // 400,000 × {1, 2} / 3 = 133,333.3, 266,666.7 (rounded down).
         assert_eq!(col(|n| n.energy_reward), vec![0, 133_333, 266_666]);
         assert_eq!((r.paid, r.dust), (999_997, 3));
-        assert_eq!((amount_of(&r, 10), amount_of(&r, 20)), (460_604, 539_393));
+        assert_eq!((amount_of(&r, &nodes, 10), amount_of(&r, &nodes, 20)), (460_604, 539_393));
         assert_eq!(r.per_recipient, vec![(k(10), 460_604), (k(20), 539_393)]);
     }
 
