@@ -13,7 +13,8 @@ use crate::state::{seeds, Config, EpochState, EpochStatus};
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct VetoEpochArgs {
     pub epoch: u64,
-    /// Free-form reason, e.g. the SHA-256 of a published incident note.
+    /// SHA-256 of the Borsh correction document that applies to the epoch (PROTOCOL.md §9.7),
+    /// or zero for "recompute with the same inputs".
     pub reason: [u8; 32],
 }
 
