@@ -10,14 +10,16 @@ use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use gridmint_protocol::emission::EpochClock;
+use gridmint_sdk::chain::RpcChain;
+use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::ingest::bindings::{BindingDirectory, CachePolicy, CachedBindings};
+use crate::ingest::bindings_chain::ChainBindings;
 use crate::ingest::bindings_file::FileBindings;
-use crate::ingest::bindings_rpc::RpcBindings;
 use crate::ingest::rate_limit::RateLimiter;
 use crate::ingest::{http, Ingest, IngestSettings};
 use crate::store::Store;
@@ -35,7 +37,18 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
                 .commitment
                 .parse::<CommitmentConfig>()
                 .map_err(|e| anyhow::anyhow!("bindings.commitment: {e}"))?;
-            Some(Arc::new(RpcBindings::new(url.clone(), commitment, deployment)))
+            // Bindings are PDAs of the SDK's node-staking deployment; another deployment id
+            // would accept readings whose bindings this oracle can never find.
+            if deployment != gridmint_sdk::node_staking::config_address() {
+                anyhow::bail!(
+                    "deployment {deployment} is not the node-staking config this build reads \
+                     bindings from ({}); rebuild with that program id or fix `deployment`",
+                    gridmint_sdk::node_staking::config_address()
+                );
+            }
+            let client = RpcClient::new_with_commitment(url.clone(), commitment);
+            let chain = RpcChain::new(Arc::new(client), commitment);
+            Some(Arc::new(ChainBindings::new(Arc::new(chain))))
         }
         None => None,
     };

@@ -6,8 +6,8 @@
 //! transaction holding it committed (see [`crate::store`]).
 
 pub mod bindings;
+pub mod bindings_chain;
 pub mod bindings_file;
-pub mod bindings_rpc;
 pub mod http;
 pub mod rate_limit;
 pub mod verify;

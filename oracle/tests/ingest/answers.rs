@@ -1,11 +1,13 @@
 //! Per-item answers: accepted, duplicate and every rejection reason.
 
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
-use gridmint_oracle::ingest::bindings_rpc::RpcBindings;
+use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_protocol::crediting::SignedReading;
 use gridmint_protocol::messages::WorkReceipt;
+use gridmint_sdk::chain::RpcChain;
 use gridmint_sdk::node_staking::NodeKind;
 use serde_json::json;
+use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_keypair::Keypair;
 use std::sync::Arc;
 
@@ -178,11 +180,9 @@ async fn binding_source_down_is_a_retryable_unavailable() {
     // A real RpcClient pointed at a port nothing listens on (bound, then closed).
     let port =
         std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
-    let rpc = RpcBindings::new(
-        format!("http://{port}"),
-        solana_commitment_config::CommitmentConfig::confirmed(),
-        h.staking.config,
-    );
+    let commitment = solana_commitment_config::CommitmentConfig::confirmed();
+    let client = RpcClient::new_with_commitment(format!("http://{port}"), commitment);
+    let rpc = ChainBindings::new(Arc::new(RpcChain::new(Arc::new(client), commitment)));
     let policy = CachePolicy {
         ttl: std::time::Duration::from_secs(1),
         missing_retry: std::time::Duration::ZERO,

@@ -5,53 +5,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anchor_lang::prelude::Pubkey;
-use gridmint_oracle::ingest::bindings::{
-    BindingDirectory, BoxFuture, CachePolicy, CachedBindings, DirectoryError,
-};
+use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
+use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
 use gridmint_oracle::ingest::{http, Ingest, IngestSettings};
 use gridmint_oracle::store::Store;
-use gridmint_protocol::crediting::{BindingInput, SignedReading, SignedReceipt};
+use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 use gridmint_protocol::emission::EpochClock;
 use gridmint_protocol::messages::{EnergyReading, WorkReceipt};
-use gridmint_sdk::node_staking::{self as sdk, NodeKind};
+use gridmint_sdk::chain::BanksChain;
+use gridmint_sdk::node_staking::NodeKind;
 use gridmint_test_support::node_staking::{Operator, Staking, TestNode};
 use gridmint_test_support::Env;
 use solana_keypair::Keypair;
-use solana_program_test::BanksClient;
 use solana_signer::Signer;
-
-/// Dev-only binding directory: reads `DeviceBinding` accounts from the test Bank.
-pub struct BankBindings {
-    pub client: BanksClient,
-    pub config: Pubkey,
-}
-
-impl BindingDirectory for BankBindings {
-    fn binding<'a>(
-        &'a self,
-        device_key: &'a [u8; 32],
-    ) -> BoxFuture<'a, Result<Option<BindingInput>, DirectoryError>> {
-        Box::pin(async move {
-            let key = Pubkey::new_from_array(*device_key);
-            let address = sdk::device_binding_pda(&self.config, &key).0;
-            let client = self.client.clone();
-            let account =
-                client.get_account(address).await.map_err(|e| DirectoryError(e.to_string()))?;
-            let Some(account) = account else { return Ok(None) };
-            let b = sdk::decode_device_binding(&account.data)
-                .map_err(|e| DirectoryError(e.to_string()))?;
-            Ok(Some(BindingInput {
-                device_key: *device_key,
-                node: b.node.to_bytes(),
-                node_id: b.node_id,
-                bound_at: b.bound_at,
-                unbound_at: b.unbound_at,
-            }))
-        })
-    }
-}
 
 pub struct Limits {
     pub max_body_bytes: usize,
@@ -82,7 +49,7 @@ impl Harness {
         let node = staking.register(&mut env, &operator, NodeKind::Hybrid, 10_000).await;
         let other = staking.register(&mut env, &operator, NodeKind::Energy, 10_000).await;
         let source =
-            Arc::new(BankBindings { client: env.ctx.banks_client.clone(), config: staking.config });
+            Arc::new(ChainBindings::new(Arc::new(BanksChain::new(env.ctx.banks_client.clone()))));
         let dir = tempfile::tempdir().expect("tempdir");
         let store =
             Store::open(&Store::sqlite_url(&dir.path().join("oracle.db"))).await.expect("store");
