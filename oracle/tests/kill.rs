@@ -22,6 +22,8 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 const DEADLINE: Duration = Duration::from_secs(60);
+/// Readings accepted before the `kill -9`.
+const KILL_AFTER: usize = 40;
 
 /// A spawned oracle, killed on drop whatever happens in the test.
 struct Oracle {
@@ -56,14 +58,18 @@ impl Oracle {
         Self { child, base: format!("http://{addr}") }
     }
 
+    /// The exit status; a child still running at the deadline fails the test (std's
+    /// `Child` has no wait with a timeout, so this polls).
     fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let start = Instant::now();
+        let deadline = Instant::now() + DEADLINE;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(start.elapsed() < DEADLINE, "oracle did not exit");
-            std::thread::sleep(Duration::from_millis(20)); // polling with a deadline
+            if Instant::now() >= deadline {
+                panic!("oracle did not exit within {DEADLINE:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -140,12 +146,13 @@ async fn kill_9_loses_no_accepted_reading_and_sigterm_is_graceful() {
     // at least 40 were accepted,
     let mut oracle = Oracle::spawn(&config, &bindings);
     let accepted = Arc::new(Mutex::new(Vec::<SignedReading>::new()));
+    let enough = Arc::new(tokio::sync::Notify::new());
     let stop = Arc::new(AtomicBool::new(false));
     let http = reqwest::Client::new();
     let mut tasks = Vec::new();
     for lane in 0..4u64 {
-        let (accepted, stop, http, base) =
-            (accepted.clone(), stop.clone(), http.clone(), oracle.base.clone());
+        let (accepted, enough, stop, http, base) =
+            (accepted.clone(), enough.clone(), stop.clone(), http.clone(), oracle.base.clone());
         let key = node.device.insecure_clone();
         let (deployment, node_id, genesis) =
             (staking.config.to_bytes(), node.node_id, staking.genesis_time);
@@ -162,7 +169,13 @@ async fn kill_9_loses_no_accepted_reading_and_sigterm_is_graceful() {
             while !stop.load(Ordering::SeqCst) {
                 let s = record(&key, &m(seq));
                 match post(&http, &base, &s).await.as_deref() {
-                    Some("accepted") => accepted.lock().expect("lock").push(s),
+                    Some("accepted") => {
+                        let mut accepted = accepted.lock().expect("lock");
+                        accepted.push(s);
+                        if accepted.len() >= KILL_AFTER {
+                            enough.notify_one();
+                        }
+                    }
                     Some(other) => panic!("unexpected answer {other}"),
                     None => break, // the server is gone
                 }
@@ -170,11 +183,9 @@ async fn kill_9_loses_no_accepted_reading_and_sigterm_is_graceful() {
             }
         }));
     }
-    let start = Instant::now();
-    while accepted.lock().expect("lock").len() < 40 {
-        assert!(start.elapsed() < DEADLINE, "too few readings accepted");
-        tokio::time::sleep(Duration::from_millis(5)).await; // polling with a deadline
-    }
+    tokio::time::timeout(DEADLINE, enough.notified())
+        .await
+        .expect("the oracle accepted enough readings before the deadline");
     oracle.child.kill().expect("kill -9");
     oracle.wait_exit();
     stop.store(true, Ordering::SeqCst);
