@@ -24,6 +24,14 @@ pub struct Config {
     /// Deployment id (node-staking config address, base58); default: the SDK's.
     #[serde(default)]
     pub deployment: Option<String>,
+    /// Solana JSON-RPC URL for chain reads and votes (bindings too, unless
+    /// `bindings.rpc_url` is set). Without it the process only ingests (development).
+    #[serde(default)]
+    pub rpc_url: Option<String>,
+    /// Commitment of chain reads and votes. Snapshots must not see state that can roll back
+    /// (§8.4), so `finalized` is the default.
+    #[serde(default = "default_chain_commitment")]
+    pub commitment: String,
     /// Epoch clock; read from node-staking's config over RPC when absent.
     #[serde(default)]
     pub genesis_time: Option<i64>,
@@ -36,6 +44,69 @@ pub struct Config {
     pub ingest: IngestConfig,
     #[serde(default)]
     pub bindings: BindingsConfig,
+    #[serde(default)]
+    pub oracle: OracleConfig,
+}
+
+/// Closing and voting.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OracleConfig {
+    /// Solana CLI JSON keypair to vote with (a member of the rewards oracle set). Without
+    /// it the oracle computes, serves and follows the chain but never votes.
+    pub keypair: Option<PathBuf>,
+    /// Base URLs of the other oracles (`http://host:port`); an environment override takes
+    /// a comma-separated list.
+    #[serde(deserialize_with = "string_list")]
+    pub peers: Vec<String>,
+    /// Time between two steps of the epoch loop.
+    #[serde(deserialize_with = "duration")]
+    pub tick_interval: Duration,
+    /// Steps of disagreement with the peers before abstaining from an epoch.
+    pub sync_attempts: u32,
+    #[serde(deserialize_with = "duration")]
+    pub peer_timeout: Duration,
+    /// Compute-unit limit of vote and close transactions.
+    pub compute_unit_limit: u32,
+    /// Priority fee, micro-lamports per compute unit (0: none).
+    pub priority_fee_micro_lamports: u64,
+    /// Send `close_epoch` for superseded epochs (returns the first voter's rent).
+    pub close_epochs: bool,
+}
+
+impl Default for OracleConfig {
+    fn default() -> Self {
+        Self {
+            keypair: None,
+            peers: Vec::new(),
+            tick_interval: Duration::from_secs(5),
+            sync_attempts: 12,
+            peer_timeout: Duration::from_secs(10),
+            compute_unit_limit: 60_000,
+            priority_fee_micro_lamports: 0,
+            close_epochs: true,
+        }
+    }
+}
+
+/// A TOML array of strings, or one comma-separated string (environment overrides).
+fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match List::deserialize(d)? {
+        List::One(s) => {
+            s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
+        }
+        List::Many(v) => v,
+    })
+}
+
+fn default_chain_commitment() -> String {
+    "finalized".into()
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -185,6 +256,31 @@ mod tests {
         assert_eq!(c.bindings.missing_retry, Duration::from_millis(250));
         assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 0)));
         assert_eq!(c.ingest.max_batch_items, IngestConfig::default().max_batch_items);
+        assert_eq!(c.commitment, "finalized");
+        assert!(c.oracle.peers.is_empty());
+    }
+
+    #[test]
+    fn peers_come_from_an_array_or_a_comma_separated_override() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("oracle.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"x\"\n[oracle]\npeers = [\"http://a:1\", \"http://b:2\"]\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&path), env(&[])).expect("load");
+        assert_eq!(c.oracle.peers, ["http://a:1", "http://b:2"]);
+        let c = Config::load(
+            Some(&path),
+            env(&[
+                ("GRIDMINT_ORACLE__ORACLE__PEERS", "http://c:3, http://d:4"),
+                ("GRIDMINT_ORACLE__ORACLE__TICK_INTERVAL", "250ms"),
+            ]),
+        )
+        .expect("load");
+        assert_eq!(c.oracle.peers, ["http://c:3", "http://d:4"]);
+        assert_eq!(c.oracle.tick_interval, Duration::from_millis(250));
     }
 
     #[test]

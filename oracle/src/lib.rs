@@ -1,13 +1,24 @@
-//! GridMint oracle service. Implemented so far: **ingest** (HTTP endpoints that verify
-//! device-signed readings and work receipts and answer per item) and **store** (durable
-//! SQLite, keyed by input identity). Snapshot, sync, close, vote, serve and the watchtower
-//! come later; they read the store and call `gridmint_protocol::crediting`, never a second
-//! copy of the rules.
+//! GridMint oracle service, layered ingest → store → snapshot → sync → close → vote → serve:
 //!
-//! Layers, each importing only those before it: [`config`] → [`store`] → [`ingest`]
-//! (`wire` → `verify` + `bindings` + `rate_limit` → `http`) → [`serve`] (the process).
+//! - [`ingest`]: HTTP endpoints that verify device-signed readings and work receipts and
+//!   answer per item; [`store`]: durable SQLite (inputs, snapshots, manifests, the
+//!   finalized ledger, vote intents, correction documents).
+//! - [`epoch`]: snapshot of the node views after an epoch's end, gathering of the inputs,
+//!   and the close — `gridmint_protocol::crediting` and `rewards`, never a second copy of
+//!   the rules.
+//! - [`sync`]: peers' inputs, results, manifests and ledgers over HTTP.
+//! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
+//! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process.
 
+pub mod api;
+pub mod commands;
 pub mod config;
+pub mod driver;
+pub mod epoch;
 pub mod ingest;
+pub mod keypair;
+pub mod manifest_json;
 pub mod serve;
 pub mod store;
+pub mod sync;
+pub mod vote;

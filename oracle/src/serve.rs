@@ -1,4 +1,5 @@
-//! The `serve` process: builds ingest from the config, serves HTTP, shuts down gracefully.
+//! The `serve` process: builds ingest and the epoch loop from the config, serves HTTP (the
+//! ingest endpoints and the read API), runs the loop, shuts down gracefully.
 //!
 //! Graceful shutdown: on the signal the listener stops accepting, requests in flight run to
 //! completion (their commits included) for up to `shutdown_grace`, then the store waits for
@@ -17,12 +18,17 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::driver::{DriverSettings, Oracle};
+use crate::epoch::Engine;
 use crate::ingest::bindings::{BindingDirectory, CachePolicy, CachedBindings};
 use crate::ingest::bindings_chain::ChainBindings;
 use crate::ingest::bindings_file::FileBindings;
 use crate::ingest::rate_limit::RateLimiter;
 use crate::ingest::{http, Ingest, IngestSettings};
 use crate::store::Store;
+use crate::sync::Peers;
+use gridmint_sdk::chain::Chain;
+use gridmint_sdk::vote::ComputeBudget;
 
 /// Opens the store and the binding source named by `config`.
 pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
@@ -30,7 +36,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
         Some(text) => text.parse::<Pubkey>().map_err(|e| anyhow::anyhow!("deployment: {e}"))?,
         None => gridmint_sdk::node_staking::config_address(),
     };
-    let rpc = match &config.bindings.rpc_url {
+    let rpc = match config.bindings.rpc_url.as_ref().or(config.rpc_url.as_ref()) {
         Some(url) => {
             let commitment = config
                 .bindings
@@ -88,30 +94,92 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
     }))
 }
 
-/// Serves until `shutdown` resolves, then drains and closes the store.
+/// The chain client of `config.rpc_url` at `config.commitment`.
+pub fn chain(config: &Config) -> anyhow::Result<Option<Arc<dyn Chain>>> {
+    let Some(url) = &config.rpc_url else { return Ok(None) };
+    let commitment = config
+        .commitment
+        .parse::<CommitmentConfig>()
+        .map_err(|e| anyhow::anyhow!("commitment: {e}"))?;
+    let client = RpcClient::new_with_commitment(url.clone(), commitment);
+    Ok(Some(Arc::new(RpcChain::new(Arc::new(client), commitment))))
+}
+
+/// The epoch loop over `chain`, voting with `config.oracle.keypair` when set.
+pub fn oracle(
+    config: &Config,
+    ingest: Arc<Ingest>,
+    chain: Arc<dyn Chain>,
+) -> anyhow::Result<Arc<Oracle>> {
+    let keypair = match &config.oracle.keypair {
+        Some(path) => Some(Arc::new(crate::keypair::read_keypair_file(path)?)),
+        None => {
+            tracing::warn!("no oracle.keypair: computing and serving only, never voting");
+            None
+        }
+    };
+    let engine =
+        Engine { chain, store: Arc::clone(&ingest.store), deployment: ingest.settings.deployment };
+    let settings = DriverSettings {
+        sync_attempts: config.oracle.sync_attempts,
+        close_epochs: config.oracle.close_epochs,
+        budget: ComputeBudget {
+            unit_limit: config.oracle.compute_unit_limit,
+            micro_lamports_per_cu: config.oracle.priority_fee_micro_lamports,
+        },
+    };
+    let peers = Peers::new(config.oracle.peers.clone(), config.oracle.peer_timeout);
+    Ok(Arc::new(Oracle::new(engine, ingest, peers, keypair, settings)))
+}
+
+/// Serves on `config.listen` until `shutdown` resolves, then drains and closes the store.
 pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let ingest = build(&config).await?;
     let listener = TcpListener::bind(config.listen).await?;
+    run_on(listener, config, shutdown).await
+}
+
+/// [`run`] on a listener the caller bound (tests and supervisors that pick the port).
+pub async fn run_on(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let ingest = build(&config).await?;
+    let mut app = http::router(Arc::clone(&ingest));
+    let stopping = Arc::new(Notify::new());
+    let mut looping = None;
+    match chain(&config)? {
+        Some(chain) => {
+            let oracle = oracle(&config, Arc::clone(&ingest), chain)?;
+            app = app.merge(crate::api::router(Arc::clone(&oracle)));
+            let stop = Arc::clone(&stopping);
+            let interval = config.oracle.tick_interval;
+            looping =
+                Some(tokio::spawn(oracle.run(interval, async move { stop.notified().await })));
+        }
+        None => tracing::warn!("no rpc_url: ingest only (no close, vote or read API)"),
+    }
     // Tests and operators read the bound address from this line (port 0 picks a free one).
     tracing::info!("listening on {}", listener.local_addr()?);
-    let stopping = Arc::new(Notify::new());
     let notify = Arc::clone(&stopping);
-    let server = axum::serve(listener, http::router(Arc::clone(&ingest))).with_graceful_shutdown(
-        async move {
-            shutdown.await;
-            tracing::info!("shutting down: draining requests in flight");
-            notify.notify_one();
-        },
-    );
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: draining requests in flight");
+        notify.notify_waiters();
+    });
     let grace = config.shutdown_grace;
     tokio::select! {
         result = server.into_future() => result?,
         () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
             tracing::warn!(?grace, "requests still in flight after the grace period");
         }
+    }
+    if let Some(task) = looping {
+        // The loop stops at its next await; a tick in flight finishes its store writes.
+        let _ = tokio::time::timeout(grace, task).await;
     }
     ingest.store.close().await;
     tracing::info!("stopped");

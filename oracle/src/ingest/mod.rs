@@ -112,8 +112,33 @@ impl Ingest {
         items: Vec<Item<SignedReading>>,
     ) -> Result<Vec<Answer>, StoreError> {
         let this = Arc::clone(self);
-        self.process(items, &self.reading_limit, move |rows| async move {
+        self.process(items, Some(&self.reading_limit), move |rows| async move {
             this.store.insert_readings(&rows, now()).await
+        })
+        .await
+    }
+
+    /// Readings pulled from a peer oracle: the same checks, no per-device rate limit (a
+    /// peer delivers a whole epoch at once).
+    pub async fn peer_readings(
+        self: &Arc<Self>,
+        items: Vec<Item<SignedReading>>,
+    ) -> Result<Vec<Answer>, StoreError> {
+        let this = Arc::clone(self);
+        self.process(items, None, move |rows| async move {
+            this.store.insert_readings(&rows, now()).await
+        })
+        .await
+    }
+
+    /// Receipts pulled from a peer oracle (see [`Ingest::peer_readings`]).
+    pub async fn peer_receipts(
+        self: &Arc<Self>,
+        items: Vec<Item<SignedReceipt>>,
+    ) -> Result<Vec<Answer>, StoreError> {
+        let this = Arc::clone(self);
+        self.process(items, None, move |rows| async move {
+            this.store.insert_receipts(&rows, now()).await
         })
         .await
     }
@@ -123,7 +148,7 @@ impl Ingest {
         items: Vec<Item<SignedReceipt>>,
     ) -> Result<Vec<Answer>, StoreError> {
         let this = Arc::clone(self);
-        self.process(items, &self.receipt_limit, move |rows| async move {
+        self.process(items, Some(&self.receipt_limit), move |rows| async move {
             this.store.insert_receipts(&rows, now()).await
         })
         .await
@@ -132,7 +157,7 @@ impl Ingest {
     async fn process<K, F, Fut>(
         &self,
         items: Vec<Item<K>>,
-        limiter: &RateLimiter,
+        limiter: Option<&RateLimiter>,
         insert: F,
     ) -> Result<Vec<Answer>, StoreError>
     where
@@ -176,7 +201,7 @@ impl Ingest {
         let mut meta = Vec::with_capacity(admitted.len()); // (index, identity, checked, slot taken)
         for ((index, row, c), id) in admitted.into_iter().zip(ids) {
             let taken = !known.contains(&id);
-            if taken && !limiter.try_take(&c.device_key, c.device_time) {
+            if taken && limiter.is_some_and(|l| !l.try_take(&c.device_key, c.device_time)) {
                 if let Some(slot) = answers.get_mut(index) {
                     *slot = Some(Answer::rejected(Reject::RateLimited));
                 }
@@ -199,8 +224,8 @@ impl Ingest {
             let answer = match done {
                 Inserted::Accepted => Answer::Accepted { identity },
                 Inserted::Duplicate => {
-                    if *taken {
-                        limiter.release(&c.device_key, c.device_time);
+                    if let (true, Some(l)) = (*taken, limiter) {
+                        l.release(&c.device_key, c.device_time);
                     }
                     Answer::Duplicate { identity }
                 }
@@ -229,10 +254,11 @@ fn finish(answers: Vec<Option<Answer>>) -> Vec<Answer> {
 }
 
 fn release_all(
-    limiter: &RateLimiter,
+    limiter: Option<&RateLimiter>,
     meta: &[(usize, [u8; 32], Checked, bool)],
     e: StoreError,
 ) -> StoreError {
+    let Some(limiter) = limiter else { return e };
     for (_, _, c, taken) in meta {
         if *taken {
             limiter.release(&c.device_key, c.device_time);

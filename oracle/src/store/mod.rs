@@ -11,8 +11,10 @@
 //! only its own migration set and a URL. SQLite pragmas are applied per connection when the
 //! backend is SQLite.
 
+mod epochs;
 mod rows;
 
+pub use epochs::{LedgerRow, VoteRow, VoteStatus};
 pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
 use std::collections::HashSet;

@@ -186,3 +186,78 @@ async fn existing_finds_stored_identities_across_chunks() {
     assert_eq!(found, stored.iter().map(|r| r.identity).collect());
     assert!(store.existing(Table::Receipts, &ids).await.expect("existing").is_empty());
 }
+
+#[tokio::test]
+async fn device_readings_before_selects_by_key_and_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let early = reading(1, 4, 1, 1_010);
+    let late = reading(1, 4, 2, 1_200);
+    let other = reading(2, 5, 1, 1_010);
+    store.insert_readings(&[early.clone(), late, other], 0).await.expect("insert");
+    let key = early.signed.device_key;
+    let found = store.device_readings_before(&[key], 1_100).await.expect("query");
+    assert_eq!(found, vec![early.signed]);
+    assert!(store.device_readings_before(&[], 9_999).await.expect("query").is_empty());
+}
+
+#[tokio::test]
+async fn snapshots_and_vote_intents_keep_the_first_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    assert_eq!(store.save_snapshot(3, "first").await.expect("save"), "first");
+    assert_eq!(store.save_snapshot(3, "second").await.expect("save"), "first");
+    let intent = VoteRow {
+        epoch: 3,
+        round: 1,
+        set_version: 2,
+        vote_hash: [1; 32],
+        report: vec![1, 2],
+        status: VoteStatus::Intent,
+        signature: None,
+    };
+    assert_eq!(store.save_vote_intent(&intent).await.expect("save"), intent);
+    let other = VoteRow { vote_hash: [2; 32], ..intent.clone() };
+    assert_eq!(store.save_vote_intent(&other).await.expect("save"), intent, "first intent wins");
+    store.confirm_vote(3, 1, 2, Some("sig".into())).await.expect("confirm");
+    let stored = store.vote(3, 1, 2).await.expect("read").expect("row");
+    assert_eq!((stored.status, stored.signature.as_deref()), (VoteStatus::Confirmed, Some("sig")));
+    assert_eq!(store.last_vote().await.expect("read"), Some(stored));
+}
+
+#[tokio::test]
+async fn the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let row = |epoch: u64, total: u64| LedgerRow {
+        epoch,
+        manifest_hash: [epoch as u8; 32],
+        root: [9; 32],
+        cumulative_total: total,
+        leaves: vec![([1; 32], total)],
+    };
+    for e in 0..3 {
+        store.save_ledger(&row(e, 10 * e)).await.expect("save");
+    }
+    store.save_ledger(&row(2, 25)).await.expect("replace");
+    assert_eq!(store.ledger_at(2).await.expect("read"), Some(row(2, 25)));
+    assert_eq!(store.ledger_before(Some(2)).await.expect("read"), Some(row(1, 10)));
+    assert_eq!(store.drop_ledger_from(1).await.expect("drop"), 2);
+    assert_eq!(store.ledger_before(None).await.expect("read"), Some(row(0, 0)));
+    assert_eq!(store.ledger_at(1).await.expect("read"), None);
+}
+
+#[tokio::test]
+async fn manifests_corrections_and_veto_reasons_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    store.save_manifest(4, &[1; 32], b"borsh").await.expect("save");
+    store.save_manifest(4, &[1; 32], b"other").await.expect("no-op");
+    assert_eq!(store.manifest(4, &[1; 32]).await.expect("read").as_deref(), Some(&b"borsh"[..]));
+    assert_eq!(store.manifest(4, &[2; 32]).await.expect("read"), None);
+    store.save_correction(&[3; 32], b"doc").await.expect("save");
+    assert_eq!(store.correction(&[3; 32]).await.expect("read").as_deref(), Some(&b"doc"[..]));
+    store.save_veto_reason(4, 2, &[0; 32]).await.expect("save");
+    store.save_veto_reason(4, 1, &[5; 32]).await.expect("save");
+    assert_eq!(store.veto_reasons(4).await.expect("read"), vec![[5; 32], [0; 32]]);
+}

@@ -1,0 +1,442 @@
+//! The oracle's epoch loop. One [`Oracle::tick`] reads the chain once and does the next
+//! useful step: snapshot the epoch that just ended, follow finalizations and vetoes into the
+//! ledger, and for the next epoch to finalize: pull peers' inputs, compute, publish, and
+//! vote once at least `threshold` oracles (itself included) published the same vote hash —
+//! so a quorum of oracles can only vote for one result, and a lone different result is an
+//! abstention, never a split vote. Ticks never wait on each other; `run` repeats them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use gridmint_sdk::chain::{ChainExt, Keypair};
+use gridmint_sdk::rewards::{self as rw, EpochStatus};
+use gridmint_sdk::vote::{close_epoch_instructions, ComputeBudget};
+use serde::Serialize;
+use solana_signer::Signer;
+
+use crate::epoch::close::Closed;
+use crate::epoch::{hex, matches_chain, Engine, EngineError, Outcome};
+use crate::ingest::Ingest;
+use crate::store::LedgerRow;
+use crate::sync::{CloseSummary, Peers};
+use crate::vote::{vote_hash, VoteError, VoteOutcome, Voter};
+
+/// What one tick did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing to do yet, and why.
+    Idle(String),
+    /// Waiting for peers to agree (attempt `n` of the configured bound).
+    Syncing {
+        epoch: u64,
+        agreeing: u32,
+        threshold: u8,
+        attempt: u32,
+    },
+    /// This oracle does not vote for the epoch, and why.
+    Abstained {
+        epoch: u64,
+        reason: String,
+    },
+    Voted {
+        epoch: u64,
+        outcome: VoteOutcome,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Vote(#[from] VoteError),
+    #[error(transparent)]
+    Chain(#[from] gridmint_sdk::chain::ChainError),
+    #[error("rewards config not found: is the deployment initialised and the RPC right?")]
+    NoConfig,
+}
+
+/// Driver settings.
+#[derive(Clone, Copy, Debug)]
+pub struct DriverSettings {
+    /// Ticks of disagreement before abstaining for an epoch (with an alert).
+    pub sync_attempts: u32,
+    /// Crank `close_epoch` for superseded epochs.
+    pub close_epochs: bool,
+    pub budget: ComputeBudget,
+}
+
+/// What `status` and `/v1/status` report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Status {
+    pub chain_time: i64,
+    pub next_epoch: u64,
+    pub last_final_epoch: Option<u64>,
+    pub last_step: String,
+    pub last_vote: Option<String>,
+    pub alarms: Vec<String>,
+}
+
+pub struct Oracle {
+    pub engine: Engine,
+    pub ingest: Arc<Ingest>,
+    pub peers: Peers,
+    /// `None`: watch and serve only.
+    pub voter: Option<Voter>,
+    pub settings: DriverSettings,
+    /// The newest close per epoch (served to peers and for explanations).
+    published: Mutex<BTreeMap<u64, Arc<Closed>>>,
+    attempts: Mutex<BTreeMap<u64, u32>>,
+    status: Mutex<Status>,
+}
+
+/// Why this oracle must not vote `ours` in the epoch's current round: other oracles already
+/// voted a different result in it and none voted ours. Casting a competing vote could split
+/// the round (an input that reached one oracle late changes its result after others voted);
+/// abstaining instead leaves the round to the others or to a new round (`open_round`).
+fn competing(
+    state: Option<&rw::EpochState>,
+    config: &rw::Config,
+    me: &Pubkey,
+    ours: &[u8; 32],
+) -> Option<String> {
+    let s = state?;
+    if s.votes_set_version != config.oracles.version {
+        return None;
+    }
+    let mine = config.oracles.slot_of(me);
+    let cast: Vec<&[u8; 32]> = s
+        .votes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != mine)
+        .filter(|(i, _)| {
+            u32::try_from(*i)
+                .ok()
+                .and_then(|b| 1u16.checked_shl(b))
+                .is_some_and(|bit| s.voted_mask & bit != 0)
+        })
+        .map(|(_, v)| v)
+        .collect();
+    let differ = cast.iter().any(|v| *v != ours);
+    let agree = cast.contains(&ours);
+    (differ && !agree).then(|| {
+        format!(
+            "round {} already has votes for another result (ours {}); waiting for a new round",
+            s.round,
+            hex(ours)
+        )
+    })
+}
+
+/// Published closes kept in memory (older ones are recomputed on demand).
+const PUBLISHED_KEEP: usize = 8;
+
+impl Oracle {
+    pub fn new(
+        engine: Engine,
+        ingest: Arc<Ingest>,
+        peers: Peers,
+        keypair: Option<Arc<Keypair>>,
+        settings: DriverSettings,
+    ) -> Self {
+        let voter = keypair.map(|keypair| Voter {
+            chain: Arc::clone(&engine.chain),
+            store: Arc::clone(&engine.store),
+            keypair,
+            budget: settings.budget,
+            attempts: 5,
+            backoff: Duration::from_millis(500),
+        });
+        Self {
+            engine,
+            ingest,
+            peers,
+            voter,
+            settings,
+            published: Mutex::new(BTreeMap::new()),
+            attempts: Mutex::new(BTreeMap::new()),
+            status: Mutex::new(Status::default()),
+        }
+    }
+
+    /// The newest close of `epoch` this oracle computed.
+    pub fn published(&self, epoch: u64) -> Option<Arc<Closed>> {
+        self.published.lock().ok()?.get(&epoch).cloned()
+    }
+
+    /// The summary peers compare.
+    pub fn summary(&self, epoch: u64) -> Option<CloseSummary> {
+        let c = self.published(epoch)?;
+        Some(CloseSummary {
+            epoch,
+            inputs_root: hex(&c.manifest.inputs_root),
+            manifest_hash: hex(&c.report.manifest_hash),
+            root: hex(&c.report.root),
+            cumulative_total: c.report.cumulative_total,
+            recipient_count: c.report.recipient_count,
+            vote_hash: hex(&vote_hash(&c.report)),
+        })
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn publish(&self, closed: Arc<Closed>) {
+        if let Ok(mut p) = self.published.lock() {
+            p.insert(closed.report.epoch, closed);
+            while p.len() > PUBLISHED_KEEP {
+                p.pop_first();
+            }
+        }
+    }
+
+    fn note(&self, step: &Step) {
+        if let Ok(mut s) = self.status.lock() {
+            s.last_step = format!("{step:?}");
+            match step {
+                Step::Voted { outcome: VoteOutcome::DeterminismAlarm { .. }, epoch } => {
+                    s.alarms.push(format!("determinism alarm in epoch {epoch}"));
+                }
+                Step::Voted { outcome, epoch } => {
+                    s.last_vote = Some(format!("{epoch}: {outcome:?}"))
+                }
+                Step::Abstained { epoch, reason } => {
+                    s.alarms.push(format!("abstained from epoch {epoch}: {reason}"));
+                }
+                _ => {}
+            }
+            let excess = s.alarms.len().saturating_sub(32);
+            s.alarms.drain(..excess);
+        }
+    }
+
+    /// One step of the loop (see the module docs).
+    pub async fn tick(&self) -> Result<Step, DriverError> {
+        let fetched = self.engine.chain.rewards_config().await?;
+        let now = fetched.unix_timestamp;
+        let config = fetched.account.ok_or(DriverError::NoConfig)?;
+        let clock = config.clock();
+        if let Ok(mut s) = self.status.lock() {
+            s.chain_time = now;
+            s.next_epoch = config.next_epoch;
+            s.last_final_epoch = config.next_epoch.checked_sub(1);
+        }
+        // The epoch that just ended: its views are only derivable until start(e + 2).
+        if let Some(ended) = clock.epoch_at(now).ok().flatten().and_then(|c| c.checked_sub(1)) {
+            if let Err(e) = self.engine.snapshot(ended).await {
+                tracing::warn!(epoch = ended, error = %e, "snapshot failed; retrying next tick");
+            }
+        }
+        self.follow_chain(&config).await?;
+        if self.settings.close_epochs {
+            self.crank_close(&config).await;
+        }
+        let step = self.next_epoch_step(&config, now).await?;
+        self.note(&step);
+        Ok(step)
+    }
+
+    async fn next_epoch_step(&self, config: &rw::Config, now: i64) -> Result<Step, DriverError> {
+        let epoch = config.next_epoch;
+        let params = config.params_for(epoch);
+        let open_at =
+            config.epoch_end(epoch).ok().and_then(|e| e.checked_add(params.report_grace_seconds));
+        match open_at {
+            Some(t) if now >= t => {}
+            Some(t) => {
+                return Ok(Step::Idle(format!("epoch {epoch} reports open at {t} (now {now})")))
+            }
+            None => return Ok(Step::Idle(format!("epoch {epoch} is beyond the clock"))),
+        }
+        if config.in_challenge(now) {
+            return Ok(Step::Idle(format!(
+                "epoch {} is in its challenge period",
+                epoch.saturating_sub(1)
+            )));
+        }
+        let state = self.engine.chain.epoch_state(epoch).await?.account;
+        if let Some(s) =
+            state.as_ref().filter(|s| s.veto_count > 0 && s.last_veto_reason != [0; 32])
+        {
+            self.fetch_correction(&s.last_veto_reason).await?;
+        }
+        let pulled = self.peers.pull_inputs(&self.ingest, epoch).await;
+        if pulled.accepted > 0 {
+            tracing::info!(epoch, accepted = pulled.accepted, "inputs pulled from peers");
+        }
+        let closed = match self.engine.compute(config, epoch, state.as_ref()).await? {
+            Outcome::Closed(c) => c,
+            Outcome::Abstain(reason) => {
+                tracing::warn!(epoch, %reason, "abstaining");
+                return Ok(Step::Abstained { epoch, reason });
+            }
+        };
+        self.publish(Arc::clone(&closed));
+        let threshold = config.oracles.threshold;
+        let ours = vote_hash(&closed.report);
+        let agreeing = self.peers.agreeing(epoch, &ours).await.saturating_add(1);
+        if agreeing < u32::from(threshold) {
+            let attempt = self.bump_attempt(epoch);
+            if attempt >= self.settings.sync_attempts {
+                let reason = format!(
+                    "only {agreeing} of the {threshold} oracles needed agree after {attempt} \
+                     syncs (inputs_root {})",
+                    hex(&closed.manifest.inputs_root)
+                );
+                tracing::error!(epoch, %reason, "abstaining: no quorum on one result");
+                return Ok(Step::Abstained { epoch, reason });
+            }
+            return Ok(Step::Syncing { epoch, agreeing, threshold, attempt });
+        }
+        let Some(voter) = &self.voter else {
+            return Ok(Step::Idle(format!("epoch {epoch} computed; no keypair to vote with")));
+        };
+        if let Some(reason) = competing(state.as_ref(), config, &voter.keypair.pubkey(), &ours) {
+            tracing::warn!(epoch, %reason, "abstaining from this round");
+            return Ok(Step::Abstained { epoch, reason });
+        }
+        let outcome = voter.vote(&closed.report).await?;
+        Ok(Step::Voted { epoch, outcome })
+    }
+
+    fn bump_attempt(&self, epoch: u64) -> u32 {
+        let Ok(mut a) = self.attempts.lock() else { return u32::MAX };
+        let n = a.entry(epoch).or_insert(0);
+        *n = n.saturating_add(1);
+        *n
+    }
+
+    /// A correction document in force that this oracle lacks, from peers.
+    async fn fetch_correction(&self, hash: &[u8; 32]) -> Result<(), DriverError> {
+        if self.engine.store.correction(hash).await.map_err(EngineError::from)?.is_none() {
+            if let Some(body) = self.peers.correction(hash).await {
+                self.engine.store.save_correction(hash, &body).await.map_err(EngineError::from)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes the ledger hold exactly the chain's finalized epochs' states.
+    async fn follow_chain(&self, config: &rw::Config) -> Result<(), DriverError> {
+        let store = &self.engine.store;
+        let next = config.next_epoch;
+        let dropped = store.drop_ledger_from(next).await.map_err(EngineError::from)?;
+        if dropped > 0 {
+            tracing::warn!(epoch = next, "epoch reopened on chain (veto): its state is forgotten");
+        }
+        let Some(last) = next.checked_sub(1) else { return Ok(()) };
+        if let Some(row) = store.ledger_at(last).await.map_err(EngineError::from)? {
+            if matches_chain(&row, config) {
+                return Ok(());
+            }
+        }
+        let Some(state) = self.engine.chain.epoch_state(last).await?.account else {
+            return self.adopt_ledger(config, last, None).await;
+        };
+        if state.status != EpochStatus::Final {
+            return Ok(());
+        }
+        let hash = state.report.manifest_hash;
+        if let Some(c) = self.published(last).filter(|c| c.report.manifest_hash == hash) {
+            self.engine.record_final(&c).await?;
+            tracing::info!(epoch = last, "epoch finalized with this oracle's result");
+            return Ok(());
+        }
+        // Outvoted or absent: replay the finalized manifest on the previous state.
+        if let Some(previous) = self.engine.previous_state(last).await? {
+            let body = match store.manifest(last, &hash).await.map_err(EngineError::from)? {
+                Some(b) => Some(b),
+                None => self.peers.manifest(last, &hash).await,
+            };
+            let manifest = body.and_then(|b| borsh::from_slice(&b).ok());
+            if let Some(manifest) = manifest {
+                let mut next_state = previous;
+                if let Ok((report, _)) = next_state.apply(&manifest) {
+                    let row = LedgerRow {
+                        epoch: last,
+                        manifest_hash: hash,
+                        root: report.root,
+                        cumulative_total: report.cumulative_total,
+                        leaves: next_state.cumulative,
+                    };
+                    if matches_chain(&row, config) {
+                        store.save_ledger(&row).await.map_err(EngineError::from)?;
+                        tracing::warn!(
+                            epoch = last,
+                            "adopted the finalized manifest of other oracles"
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        self.adopt_ledger(config, last, Some(hash)).await
+    }
+
+    /// Takes a peer's ledger row for `last` whose root and total are the chain's (and whose
+    /// manifest hash is, when the epoch account still exists).
+    async fn adopt_ledger(
+        &self,
+        config: &rw::Config,
+        last: u64,
+        manifest_hash: Option<[u8; 32]>,
+    ) -> Result<(), DriverError> {
+        for row in self.peers.ledgers(last).await {
+            let tree_root = gridmint_protocol::merkle::CumulativeTree::new(row.leaves.clone())
+                .map(|t| t.root())
+                .ok();
+            let total: Option<u64> =
+                row.leaves.iter().try_fold(0u64, |acc, (_, a)| acc.checked_add(*a));
+            let consistent = tree_root == Some(row.root)
+                && total == Some(row.cumulative_total)
+                && manifest_hash.is_none_or(|h| h == row.manifest_hash);
+            if row.epoch == last && consistent && matches_chain(&row, config) {
+                self.engine.store.save_ledger(&row).await.map_err(EngineError::from)?;
+                tracing::warn!(epoch = last, "continuing from a peer's finalized state");
+                return Ok(());
+            }
+        }
+        tracing::warn!(epoch = last, "finalized state of the last epoch unknown; will retry");
+        Ok(())
+    }
+
+    /// Returns the rent of the epoch two before the next one to finalize (superseded).
+    async fn crank_close(&self, config: &rw::Config) {
+        let (Some(voter), Some(epoch)) = (&self.voter, config.next_epoch.checked_sub(2)) else {
+            return;
+        };
+        let Ok(Some(state)) = self.engine.chain.epoch_state(epoch).await.map(|f| f.account) else {
+            return;
+        };
+        let ixs = close_epoch_instructions(epoch, &state.rent_payer, self.settings.budget);
+        match self.engine.chain.send_transaction(&ixs, &voter.keypair, &[]).await {
+            Ok(sig) => tracing::info!(epoch, %sig, "closed superseded epoch account"),
+            Err(e) => tracing::debug!(epoch, error = %e, "close_epoch not sent (someone may have)"),
+        }
+    }
+
+    /// Runs ticks every `interval` until `shutdown` resolves.
+    pub async fn run(
+        self: Arc<Self>,
+        interval: Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut timer = tokio::time::interval(interval);
+        timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                _ = timer.tick() => {}
+            }
+            match self.tick().await {
+                Ok(step) => tracing::debug!(?step, "tick"),
+                Err(e) => tracing::warn!(error = %e, "tick failed; retrying next tick"),
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Gathers one epoch's crediting inputs (§9.1): the stored signed inputs, the bindings of
+//! their device keys, the requesters their receipts name, and the snapshot's node views.
+//!
+//! Bindings and requester records are read when the epoch is closed, not at its end: a
+//! binding is never closed or re-pointed (`unbound_at` only moves from none to a time after
+//! the change), and a requester's epochs only change from the next epoch on, so a later
+//! read gives the same answers for this epoch.
+
+use std::collections::BTreeSet;
+
+use anchor_lang::prelude::Pubkey;
+use gridmint_protocol::crediting::{
+    canonical_readings, canonical_receipts, BindingInput, EpochInputs, RequesterEntry,
+};
+use gridmint_protocol::emission::EpochClock;
+use gridmint_protocol::messages::WorkReceipt;
+use gridmint_protocol::rewards::RewardParams;
+use gridmint_sdk::chain::{Chain, ChainError, ChainExt};
+use gridmint_sdk::node_staking::Requester;
+use gridmint_sdk::rewards as rw;
+
+use super::snapshot::Snapshot;
+use crate::store::{Store, StoreError};
+
+/// What the rewards config says about the epoch being closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EpochContext {
+    pub epoch: u64,
+    /// The node-staking config address every message must name.
+    pub deployment: [u8; 32],
+    pub clock: EpochClock,
+    /// `params_for(e).reward_formula`.
+    pub params: RewardParams,
+    /// `E(e)` with the hard cap of `params_for(e)`.
+    pub emission: u64,
+    pub start: i64,
+    pub end: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatherError {
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("epoch {0} does not fit the epoch clock or emission schedule")]
+    Clock(u64),
+    #[error("snapshot of epoch {snapshot} used for epoch {epoch}")]
+    WrongSnapshot { snapshot: u64, epoch: u64 },
+    #[error("snapshot holds a node of unknown kind {0}")]
+    UnknownKind(u8),
+}
+
+impl EpochContext {
+    /// The context of `epoch` under `config` (the rewards config).
+    pub fn new(config: &rw::Config, deployment: [u8; 32], epoch: u64) -> Result<Self, GatherError> {
+        let clock = config.clock();
+        let params = config.params_for(epoch);
+        let emission = params.epoch_emission(epoch).map_err(|_| GatherError::Clock(epoch))?;
+        Ok(Self {
+            epoch,
+            deployment,
+            clock,
+            params: RewardParams::from(params.reward_formula),
+            emission,
+            start: clock.start(epoch).map_err(|_| GatherError::Clock(epoch))?,
+            end: clock.end(epoch).map_err(|_| GatherError::Clock(epoch))?,
+        })
+    }
+}
+
+/// The inputs of `ctx.epoch` from the store, the chain and `snapshot`.
+pub async fn gather(
+    chain: &dyn Chain,
+    store: &Store,
+    ctx: &EpochContext,
+    snapshot: &Snapshot,
+) -> Result<EpochInputs, GatherError> {
+    if snapshot.epoch != ctx.epoch {
+        return Err(GatherError::WrongSnapshot { snapshot: snapshot.epoch, epoch: ctx.epoch });
+    }
+    let mut readings = store.epoch_readings(ctx.epoch).await?;
+    let mut receipts = store.epoch_receipts(ctx.epoch).await?;
+    let reading_keys: Vec<[u8; 32]> =
+        readings.iter().map(|r| r.device_key).collect::<BTreeSet<_>>().into_iter().collect();
+    // The start boundary and the low counter (§9.3) come from earlier readings of the keys.
+    readings.extend(store.device_readings_before(&reading_keys, ctx.start).await?);
+    canonical_readings(&mut readings);
+    canonical_receipts(&mut receipts);
+
+    let device_keys: BTreeSet<[u8; 32]> =
+        reading_keys.iter().copied().chain(receipts.iter().map(|r| r.device_key)).collect();
+    let keys: Vec<Pubkey> = device_keys.iter().map(|k| Pubkey::new_from_array(*k)).collect();
+    let bindings = chain
+        .device_bindings(&keys)
+        .await?
+        .into_iter()
+        .filter_map(|f| f.account)
+        .map(|b| BindingInput {
+            device_key: b.device_key.to_bytes(),
+            node: b.node.to_bytes(),
+            node_id: b.node_id,
+            bound_at: b.bound_at,
+            unbound_at: b.unbound_at,
+        })
+        .collect();
+
+    let requester_keys: BTreeSet<[u8; 32]> = receipts
+        .iter()
+        .filter_map(|r| WorkReceipt::decode(&r.message).ok())
+        .map(|m| m.requester)
+        .collect();
+    let mut requesters = Vec::with_capacity(requester_keys.len());
+    for key in requester_keys {
+        let fetched = chain.requester(&Pubkey::new_from_array(key)).await?;
+        if let Some(r) = fetched.account {
+            requesters.push(RequesterEntry {
+                key,
+                first_epoch: r.first_epoch,
+                retired_epoch: (r.retired_epoch != Requester::ACTIVE).then_some(r.retired_epoch),
+            });
+        }
+    }
+
+    let mut nodes = Vec::with_capacity(snapshot.nodes.len());
+    for n in &snapshot.nodes {
+        nodes.push(n.input().ok_or(GatherError::UnknownKind(n.kind))?);
+    }
+    Ok(EpochInputs {
+        deployment: ctx.deployment,
+        clock: ctx.clock,
+        epoch: ctx.epoch,
+        params: ctx.params,
+        stake_decimals: snapshot.stake_decimals,
+        min_stake: snapshot.min_stake,
+        nodes,
+        bindings,
+        requesters,
+        readings,
+        receipts,
+    })
+}
