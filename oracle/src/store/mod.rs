@@ -12,6 +12,7 @@
 //! backend is SQLite.
 
 mod rows;
+pub mod watch;
 
 pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
