@@ -46,6 +46,8 @@ pub struct Config {
     pub bindings: BindingsConfig,
     #[serde(default)]
     pub oracle: OracleConfig,
+    #[serde(default)]
+    pub watchtower: WatchtowerConfig,
 }
 
 /// Closing and voting.
@@ -155,6 +157,33 @@ impl Default for BindingsConfig {
             ttl: Duration::from_secs(300),
             missing_retry: Duration::from_secs(5),
             max_missing: 100_000,
+        }
+    }
+}
+
+/// The watchtower (`crate::watchtower`): reports provable fraud from stored readings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WatchtowerConfig {
+    /// Off by default: reports spend the oracle's SOL (fees, rent of each evidence record).
+    pub enabled: bool,
+    /// The oracle's Solana CLI keypair file; it signs and pays for the reports.
+    pub keypair: Option<PathBuf>,
+    /// Token account of the stake mint, owned by the keypair, that receives the bounties
+    /// (base58). Default: the keypair's associated token account of the stake mint.
+    pub reporter_token_account: Option<String>,
+    /// Time between passes.
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+}
+
+impl Default for WatchtowerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            keypair: None,
+            reporter_token_account: None,
+            interval: Duration::from_secs(30),
         }
     }
 }
@@ -299,5 +328,48 @@ mod tests {
         );
         assert!(e.is_err());
         assert!(Config::load(None, env(&[])).is_err(), "database_url is required");
+    }
+
+    #[test]
+    fn watchtower_is_off_by_default_and_configurable() {
+        let c = Config::load(None, env(&[("GRIDMINT_ORACLE__DATABASE_URL", "x")])).expect("load");
+        assert!(!c.watchtower.enabled);
+        assert_eq!((c.watchtower.keypair, c.watchtower.reporter_token_account), (None, None));
+        assert_eq!(c.watchtower.interval, Duration::from_secs(30));
+
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("oracle.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"x\"\n[watchtower]\nenabled = true\nkeypair = \"/k/oracle.json\"\n\
+             reporter_token_account = \"11111111111111111111111111111111\"\ninterval = \"2m\"\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&path), env(&[("GRIDMINT_ORACLE__WATCHTOWER__INTERVAL", "15s")]))
+            .expect("load");
+        assert!(c.watchtower.enabled);
+        assert_eq!(c.watchtower.keypair, Some(PathBuf::from("/k/oracle.json")));
+        assert_eq!(
+            c.watchtower.reporter_token_account.as_deref(),
+            Some("11111111111111111111111111111111")
+        );
+        assert_eq!(c.watchtower.interval, Duration::from_secs(15));
+
+        let e = Config::load(
+            None,
+            env(&[
+                ("GRIDMINT_ORACLE__DATABASE_URL", "x"),
+                ("GRIDMINT_ORACLE__WATCHTOWER__NOPE", "1"),
+            ]),
+        );
+        assert!(e.expect_err("unknown").to_string().contains("nope"));
+        let e = Config::load(
+            None,
+            env(&[
+                ("GRIDMINT_ORACLE__DATABASE_URL", "x"),
+                ("GRIDMINT_ORACLE__WATCHTOWER__INTERVAL", "often"),
+            ]),
+        );
+        assert!(e.is_err());
     }
 }

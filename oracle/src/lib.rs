@@ -9,6 +9,8 @@
 //! - [`sync`]: peers' inputs, results, manifests and ledgers over HTTP.
 //! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
 //! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process.
+//! - [`watchtower`] (with [`keypair`]): reports provable fraud found in the store with
+//!   `report_fraud`, beside the loop, on the store and the chain.
 
 pub mod api;
 pub mod commands;
@@ -22,3 +24,4 @@ pub mod serve;
 pub mod store;
 pub mod sync;
 pub mod vote;
+pub mod watchtower;

@@ -27,6 +27,7 @@ use crate::ingest::rate_limit::RateLimiter;
 use crate::ingest::{http, Ingest, IngestSettings};
 use crate::store::Store;
 use crate::sync::Peers;
+use crate::watchtower::Watchtower;
 use gridmint_sdk::chain::Chain;
 use gridmint_sdk::vote::ComputeBudget;
 
@@ -150,17 +151,27 @@ pub async fn run_on(
     let ingest = build(&config).await?;
     let mut app = http::router(Arc::clone(&ingest));
     let stopping = Arc::new(Notify::new());
-    let mut looping = None;
+    let mut tasks = Vec::new();
     match chain(&config)? {
         Some(chain) => {
-            let oracle = oracle(&config, Arc::clone(&ingest), chain)?;
+            let oracle = oracle(&config, Arc::clone(&ingest), Arc::clone(&chain))?;
             app = app.merge(crate::api::router(Arc::clone(&oracle)));
             let stop = Arc::clone(&stopping);
             let interval = config.oracle.tick_interval;
-            looping =
-                Some(tokio::spawn(oracle.run(interval, async move { stop.notified().await })));
+            tasks.push(tokio::spawn(oracle.run(interval, async move { stop.notified().await })));
+            if config.watchtower.enabled {
+                let mut settings = config.watchtower.clone();
+                // One key per oracle by default: the one it votes with.
+                settings.keypair = settings.keypair.or_else(|| config.oracle.keypair.clone());
+                let store = Arc::clone(&ingest.store);
+                let watchtower = Watchtower::from_config(&settings, store, chain).await?;
+                let stop = Arc::clone(&stopping);
+                tasks.push(tokio::spawn(async move {
+                    watchtower.run(settings.interval, async move { stop.notified().await }).await
+                }));
+            }
         }
-        None => tracing::warn!("no rpc_url: ingest only (no close, vote or read API)"),
+        None => tracing::warn!("no rpc_url: ingest only (no close, vote, read API or watchtower)"),
     }
     // Tests and operators read the bound address from this line (port 0 picks a free one).
     tracing::info!("listening on {}", listener.local_addr()?);
@@ -177,8 +188,8 @@ pub async fn run_on(
             tracing::warn!(?grace, "requests still in flight after the grace period");
         }
     }
-    if let Some(task) = looping {
-        // The loop stops at its next await; a tick in flight finishes its store writes.
+    for task in tasks {
+        // Loops stop at their next await; a step in flight finishes its store writes.
         let _ = tokio::time::timeout(grace, task).await;
     }
     ingest.store.close().await;

@@ -13,6 +13,7 @@
 
 mod epochs;
 mod rows;
+pub mod watch;
 
 pub use epochs::{LedgerRow, VoteRow, VoteStatus};
 pub use rows::{from_db, to_db, NewReading, NewReceipt};

@@ -1,0 +1,160 @@
+//! The watchtower's queries against a real SQLite file, sequence numbers on both sides of 2⁶³.
+
+use super::*;
+use crate::store::NewReading;
+use ed25519_dalek::SigningKey;
+use gridmint_protocol::ed25519::signing::{public_key, sign};
+use gridmint_protocol::emission::EpochClock;
+use gridmint_protocol::messages::EnergyReading;
+
+const CLOCK: EpochClock = EpochClock { genesis_time: 1_000, epoch_seconds: 100 };
+const HALF: u64 = 1 << 63;
+
+fn reading(seed: u8, sequence: u64, produced_wh: u64) -> NewReading {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    let message = EnergyReading {
+        deployment: [7; 32],
+        node_id: 1,
+        sequence,
+        timestamp: 1_000,
+        produced_wh,
+        consumed_wh: 0,
+    }
+    .encode();
+    let signed =
+        SignedReading { device_key: public_key(&key), message, signature: sign(&key, &message) };
+    NewReading::new(signed, &CLOCK).expect("decodes")
+}
+
+fn key(seed: u8) -> [u8; 32] {
+    public_key(&SigningKey::from_bytes(&[seed; 32]))
+}
+
+async fn open(dir: &tempfile::TempDir) -> Store {
+    Store::open(&Store::sqlite_url(&dir.path().join("oracle.db"))).await.expect("open")
+}
+
+fn sequences(readings: &[SignedReading]) -> Vec<u64> {
+    let mut out: Vec<u64> = readings
+        .iter()
+        .map(|s| EnergyReading::decode(&s.message).expect("decodes").sequence)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn u64_ranges_split_where_the_column_wraps() {
+    assert_eq!(signed_ranges(1, 5), vec![(1, 5)]);
+    assert_eq!(signed_ranges(HALF, u64::MAX), vec![(i64::MIN, -1)]);
+    assert_eq!(signed_ranges(HALF - 1, HALF), vec![(i64::MAX, i64::MAX), (i64::MIN, i64::MIN)]);
+    assert_eq!(signed_ranges(0, u64::MAX), vec![(0, i64::MAX), (i64::MIN, -1)]);
+    assert_eq!(signed_ranges(5, 4), vec![]);
+}
+
+#[tokio::test]
+async fn pages_by_receive_time_then_identity_from_the_cursor() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let early: Vec<_> = (0..3).map(|s| reading(1, s, s)).collect();
+    let late: Vec<_> = (3..6).map(|s| reading(1, s, s)).collect();
+    store.insert_readings(&early, 100).await.expect("insert");
+    store.insert_readings(&late, 200).await.expect("insert");
+
+    let mut expected: Vec<(i64, Hash32)> = early.iter().map(|r| (100, r.identity)).collect();
+    expected.sort();
+    let mut late_ids: Vec<(i64, Hash32)> = late.iter().map(|r| (200, r.identity)).collect();
+    late_ids.sort();
+    expected.extend(late_ids);
+
+    // Given two pages of four, Then together they list every row once, in order.
+    let first = store.readings_received_since(0, None, 4).await.expect("page");
+    let after = first.last().map(ScannedReading::position);
+    let second = store.readings_received_since(0, after, 4).await.expect("page");
+    let got: Vec<_> = first.iter().chain(&second).map(ScannedReading::position).collect();
+    assert_eq!(got, expected);
+    assert_eq!(second.len(), 2);
+    let row = &first[0];
+    let source = early.iter().find(|r| r.identity == row.identity).expect("from early");
+    assert_eq!((row.sequence, row.signed), (source.sequence, source.signed));
+
+    // Rows received before the cursor are not listed.
+    let since = store.readings_received_since(101, None, 10).await.expect("page");
+    assert_eq!(since.iter().map(|r| r.received_at).collect::<Vec<_>>(), vec![200; 3]);
+    assert!(store.readings_received_since(201, None, 10).await.expect("page").is_empty());
+}
+
+#[tokio::test]
+async fn sequence_ranges_and_neighbours_follow_u64_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    let stored = [3, 7, HALF - 1, HALF, HALF + 2, u64::MAX];
+    let rows: Vec<_> = stored.iter().map(|s| reading(2, *s, 0)).collect();
+    store.insert_readings(&rows, 0).await.expect("insert");
+    // Another key's readings never show up.
+    store.insert_readings(&[reading(3, 5, 0), reading(3, HALF + 1, 0)], 0).await.expect("insert");
+    let k = key(2);
+
+    let range = |lo, hi| store.key_readings_in_sequence_range(&k, lo, hi);
+    assert_eq!(sequences(&range(4, HALF).await.expect("range")), vec![7, HALF - 1, HALF]);
+    assert_eq!(
+        sequences(&range(HALF + 1, u64::MAX).await.expect("range")),
+        vec![HALF + 2, u64::MAX]
+    );
+    assert_eq!(sequences(&range(0, u64::MAX).await.expect("range")).len(), stored.len());
+    assert!(range(8, 9).await.expect("range").is_empty());
+
+    let below = |s| store.key_sequence_below(&k, s);
+    let above = |s| store.key_sequence_above(&k, s);
+    assert_eq!(below(3).await.expect("below"), None);
+    assert_eq!(below(0).await.expect("below"), None);
+    assert_eq!(below(7).await.expect("below"), Some(3));
+    assert_eq!(below(HALF).await.expect("below"), Some(HALF - 1));
+    assert_eq!(below(HALF + 1).await.expect("below"), Some(HALF));
+    assert_eq!(below(u64::MAX).await.expect("below"), Some(HALF + 2));
+    assert_eq!(above(7).await.expect("above"), Some(HALF - 1));
+    assert_eq!(above(HALF - 1).await.expect("above"), Some(HALF));
+    assert_eq!(above(HALF + 2).await.expect("above"), Some(u64::MAX));
+    assert_eq!(above(u64::MAX).await.expect("above"), None);
+    assert_eq!(above(0).await.expect("above"), Some(3));
+    assert_eq!(store.key_sequence_above(&key(4), 0).await.expect("above"), None);
+}
+
+#[tokio::test]
+async fn the_cursor_starts_at_zero_and_persists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let store = open(&dir).await;
+        assert_eq!(store.watch_cursor().await.expect("cursor"), 0);
+        store.set_watch_cursor(40).await.expect("set");
+        store.set_watch_cursor(1_234).await.expect("set");
+        store.close().await;
+    }
+    let store = open(&dir).await;
+    assert_eq!(store.watch_cursor().await.expect("cursor"), 1_234);
+}
+
+#[tokio::test]
+async fn watch_queries_use_their_indexes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = open(&dir).await;
+    for (sql, index) in [
+        (
+            "SELECT identity FROM readings WHERE received_at >= 5 \
+             ORDER BY received_at, identity LIMIT 10",
+            "readings_received",
+        ),
+        (
+            "SELECT MAX(sequence) FROM readings WHERE device_key = x'00' \
+             AND sequence >= 0 AND sequence <= 9",
+            "readings_key_sequence",
+        ),
+    ] {
+        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .fetch_all(store.pool())
+            .await
+            .expect("plan");
+        let text: Vec<String> = plan.iter().map(|r| r.get::<String, _>("detail")).collect();
+        assert!(text.iter().any(|d| d.contains(index)), "{sql}: {text:?}");
+    }
+}
