@@ -6,6 +6,8 @@
 //! syscall stubs (CPI, sysvars) process-wide; then every bank in the fork graph gets the
 //! builtin until the chain is a few slots past that point (child banks inherit builtins).
 
+pub mod demo;
+
 use std::{path::PathBuf, time::Duration};
 
 use anyhow::{bail, Result};

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Parser;
 use gridmint_localnet::{Localnet, LocalnetOptions};
+
+mod device;
 use solana_signer::Signer;
 
 #[derive(Parser, Debug)]
@@ -20,6 +22,17 @@ struct Args {
     /// Write the funded faucet keypair here (Solana CLI JSON format).
     #[arg(long, default_value = "target/localnet/faucet.json")]
     faucet_out: PathBuf,
+    /// Also deploy a demo (both programs, three oracle keys, an Energy node), write the
+    /// oracles' configs into this directory and act as the node's device: post a signed
+    /// reading every few seconds and claim the operator's rewards once claimable.
+    #[arg(long)]
+    demo: Option<PathBuf>,
+    /// Epoch length of the demo deployment, seconds.
+    #[arg(long, default_value_t = 30)]
+    demo_epoch_seconds: i64,
+    /// First of the three oracle ports the demo configs use.
+    #[arg(long, default_value_t = 8081)]
+    demo_oracle_port: u16,
 }
 
 #[tokio::main]
@@ -52,6 +65,15 @@ async fn main() -> Result<()> {
     println!("node_staking       {}", node_staking::ID);
     println!("rewards            {}", rewards::ID);
     println!("faucet             {} ({})", localnet.faucet.pubkey(), args.faucet_out.display());
+    if let Some(dir) = &args.demo {
+        let run = device::run(&localnet, dir, args.demo_epoch_seconds, args.demo_oracle_port);
+        tokio::select! {
+            result = run => result?,
+            result = tokio::signal::ctrl_c() => result.context("wait for Ctrl-C")?,
+        }
+        eprintln!("stopping");
+        return Ok(());
+    }
     println!("ready; Ctrl-C to stop");
 
     tokio::signal::ctrl_c().await.context("wait for Ctrl-C")?;
