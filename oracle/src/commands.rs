@@ -152,3 +152,36 @@ pub fn text(value: &Value) -> String {
         other => format!("{other}\n"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keygen_writes_a_readable_owner_only_keypair_and_never_overwrites_silently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys/oracle.json");
+        let out = keygen(&path, false).expect("keygen");
+        let key = crate::keypair::read_keypair_file(&path).expect("readable");
+        assert_eq!(out["pubkey"], key.pubkey().to_string());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let err = keygen(&path, false).expect_err("exists");
+        assert_eq!(
+            err.to_string(),
+            format!("{} exists; pass --force to overwrite it", path.display())
+        );
+        let again = keygen(&path, true).expect("forced");
+        assert_ne!(again["pubkey"], out["pubkey"]);
+    }
+
+    #[test]
+    fn text_output_is_one_key_per_line() {
+        let v = json!({"a": "x", "b": 2, "c": {"d": true}});
+        assert_eq!(text(&v), "a: x\nb: 2\nc: {\"d\":true}\n");
+    }
+}

@@ -91,6 +91,8 @@ async fn uneven_inputs_finalize_one_root_and_a_served_proof_pays() {
     let recipient: anchor_lang::prelude::Pubkey = recipient.parse().expect("pubkey");
     net.env.claim_with(&net.rewards, &recipient, total, proof).await.expect("claim pays");
     assert_eq!(net.env.reward_balance(&net.rewards, &recipient).await, total);
+    // Epoch 0 is superseded: an oracle's step returned its account's rent.
+    assert_eq!(net.epoch_state(0).await, None, "close_epoch was cranked");
     let (_, after) = net.get(0, &format!("/v1/claims/{recipient}")).await;
     assert_eq!((after["claimed"].as_u64(), after["claimable"].as_u64()), (Some(total), Some(0)));
 
@@ -168,4 +170,25 @@ async fn a_new_oracle_continues_from_its_peers_finalized_state() {
     let row = fresh.ingest.store.ledger_at(1).await.expect("store").expect("adopted");
     let config = net.env.rewards_config().await;
     assert_eq!((row.root, row.cumulative_total), (config.last_final_root, config.last_final_total));
+}
+
+#[tokio::test]
+async fn an_oracle_set_update_makes_the_oracles_vote_again() {
+    let mut net = Net::start().await;
+    finalize_empty_epoch_0(&mut net).await;
+    net.post(0, &epoch_1_readings(&net)).await;
+    net.advance_to_report_time(1).await;
+    assert!(matches!(net.tick(0).await, Step::Syncing { .. }));
+    assert!(sent(&net.tick(1).await));
+    // The authority re-sets the oracles (same keys): votes under the old version are stale.
+    let keys = net.rewards.oracles.iter().map(|k| k.pubkey()).collect();
+    let authority = net.rewards.authority.insecure_clone();
+    let ix = rw::set_oracles(&authority.pubkey(), keys, 2);
+    net.env.send(&[ix], &[&authority]).await.expect("set oracles");
+    let step = net.tick(1).await;
+    assert!(sent(&step), "oracle 1 votes again under the new set: {step:?}");
+    assert!(sent(&net.tick(0).await));
+    let state = net.epoch_state(1).await.expect("epoch");
+    assert_eq!(state.status, EpochStatus::Final);
+    assert_eq!(state.votes_set_version, net.env.rewards_config().await.oracles.version);
 }
