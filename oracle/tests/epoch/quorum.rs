@@ -25,9 +25,10 @@ pub async fn finalize_empty_epoch_0(net: &mut Net) {
     let state = net.epoch_state(0).await.expect("epoch 0");
     assert_eq!(state.status, EpochStatus::Final);
     assert_eq!(state.report.cumulative_total, 0);
-    // Oracles 0 and 1 record the finalized state (oracle 2 will on its next step).
-    assert!(matches!(net.tick(0).await, Step::Idle(_)));
-    assert!(matches!(net.tick(1).await, Step::Idle(_)));
+    // Each oracle records the finalized state on its next step.
+    for i in 0..3 {
+        assert!(matches!(net.tick(i).await, Step::Idle(_)));
+    }
 }
 
 /// Four hourly readings of the node in epoch 1 (the first is the baseline): 6,000 Wh.
@@ -191,4 +192,26 @@ async fn an_oracle_set_update_makes_the_oracles_vote_again() {
     let state = net.epoch_state(1).await.expect("epoch");
     assert_eq!(state.status, EpochStatus::Final);
     assert_eq!(state.votes_set_version, net.env.rewards_config().await.oracles.version);
+}
+
+#[tokio::test]
+async fn an_oracle_that_missed_the_vote_replays_the_finalized_manifest_from_its_peers() {
+    let mut net = Net::start().await;
+    finalize_empty_epoch_0(&mut net).await;
+    let r = epoch_1_readings(&net);
+    net.post(0, &r).await;
+    net.advance_to_report_time(1).await;
+    assert!(matches!(net.tick(0).await, Step::Syncing { .. }));
+    assert!(sent(&net.tick(1).await));
+    assert!(sent(&net.tick(0).await), "oracles 0 and 1 finalize without oracle 2");
+    // Oracle 2 never computed epoch 1: it fetches the manifest the chain finalized from a
+    // peer, checks its hash, replays it on its own epoch-0 state and checks the root.
+    net.tick(2).await;
+    let row = net.oracles[2].ingest.store.ledger_at(1).await.expect("db").expect("replayed");
+    let config = net.env.rewards_config().await;
+    assert_eq!((row.root, row.cumulative_total), (config.last_final_root, config.last_final_total));
+    let state = net.epoch_state(1).await.expect("epoch");
+    assert_eq!(row.manifest_hash, state.report.manifest_hash);
+    let held = net.oracles[2].ingest.store.manifest(1, &row.manifest_hash).await.expect("db");
+    assert!(held.is_some(), "the peer's copy is kept and served on");
 }
