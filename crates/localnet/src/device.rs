@@ -39,9 +39,12 @@ pub async fn run(
     println!("reward mint        {}", d.reward_mint);
     println!("start the three oracles, each in its own terminal:");
     for c in &configs {
-        println!("  cargo run --release -p gridmint-oracle -- serve --config {}", c.display());
+        println!("  cargo run -p gridmint-oracle -- serve --config {}", c.display());
     }
-    println!("then watch: gridmint-oracle status --config {} --output json", configs[0].display());
+    println!(
+        "then watch: cargo run -p gridmint-oracle -- status --config {} --output json",
+        configs[0].display()
+    );
     println!("this process now plays the node's device and claims for the operator; Ctrl-C stops");
 
     let chain = RpcChain::from_url(url, CommitmentConfig::confirmed());
