@@ -2,7 +2,7 @@
 //!
 //! - `GET /v1/status`: chain time, next epoch, last vote, alarms, store counts, peers.
 //! - `GET /v1/epochs/{e}/readings|receipts`: the epoch's inputs as binary records (the
-//!   ingest format; readings include each key's start boundary, §9.3); `/inputs`: the same
+//!   ingest format; readings include every earlier reading of their keys, §9.3); `/inputs`: the same
 //!   as JSON items. Everything is self-authenticating.
 //! - `GET /v1/epochs/{e}/close`: this oracle's latest result (peers compare `vote_hash`).
 //! - `GET /v1/epochs/{e}/manifest[?hash=…][&format=borsh]`: a manifest (JSON by default).
@@ -12,7 +12,6 @@
 //!   claim can use now (the pending root counts once its challenge period is over).
 //! - `GET|PUT /v1/corrections/{hash}`: correction documents (§9.7), checked by hash.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
@@ -25,7 +24,6 @@ use axum::{Json, Router};
 use gridmint_protocol::crediting::corrections::CorrectionDocument;
 use gridmint_protocol::crediting::SignedReading;
 use gridmint_protocol::merkle::CumulativeTree;
-use gridmint_protocol::messages::EnergyReading;
 use gridmint_sdk::chain::ChainExt;
 use gridmint_sdk::rewards::{self as rw, ClaimStatus};
 use serde::Deserialize;
@@ -86,7 +84,7 @@ async fn status(State(o): State<Arc<Oracle>>) -> Response {
     .into_response()
 }
 
-/// The epoch's readings plus each key's start boundary (highest sequence before `start`).
+/// The epoch's readings plus every earlier reading of their keys: the set `gather` credits.
 async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Response> {
     let store = &o.engine.store;
     let mut out = store.epoch_readings(epoch).await.map_err(internal)?;
@@ -99,19 +97,9 @@ async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Re
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let earlier = store.device_readings_before(&keys, start).await.map_err(internal)?;
-    let mut best: BTreeMap<[u8; 32], (u64, Vec<SignedReading>)> = BTreeMap::new();
-    for r in earlier {
-        let Ok(m) = EnergyReading::decode(&r.message) else { continue };
-        let entry = best.entry(r.device_key).or_insert((m.sequence, Vec::new()));
-        if m.sequence > entry.0 {
-            *entry = (m.sequence, Vec::new());
-        }
-        if m.sequence == entry.0 {
-            entry.1.push(r);
-        }
-    }
-    out.extend(best.into_values().flat_map(|(_, v)| v));
+    // Exactly what crediting reads (§9.3: the start boundary and the low counter, a maximum
+    // over every earlier reading of the key), so peers can reach the same result.
+    out.extend(store.device_readings_before(&keys, start).await.map_err(internal)?);
     gridmint_protocol::crediting::canonical_readings(&mut out);
     Ok(out)
 }
@@ -234,8 +222,16 @@ async fn explain_node(
             }
         }
     };
+    // Whether this is the result the chain finalized (an oracle may have been outvoted).
+    let finalized = match o.engine.store.ledger_at(epoch).await {
+        Ok(row) => row.map(|r| r.manifest_hash == closed.report.manifest_hash),
+        Err(e) => return internal(e),
+    };
     match explain::explain_node(&closed, &node) {
-        Some(v) => Json(v).into_response(),
+        Some(mut v) => {
+            v["matches_finalized_manifest"] = json!(finalized);
+            Json(v).into_response()
+        }
         None => error(
             StatusCode::NOT_FOUND,
             format!("no node {} in epoch {epoch}", bs58::encode(node).into_string()),

@@ -14,10 +14,16 @@ use crate::ingest::wire::{self, Format};
 use crate::ingest::{Answer, Ingest};
 use crate::store::LedgerRow;
 
+/// Largest peer response read (an epoch's inputs as binary records: about 1.4 M readings).
+pub const MAX_PEER_BODY_BYTES: usize = 256 << 20;
+
 /// What an oracle publishes about its latest close of an epoch (`GET /v1/epochs/{e}/close`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseSummary {
     pub epoch: u64,
+    /// The key this oracle votes with (base58); `None` for a watch-only oracle, which never
+    /// counts towards agreement.
+    pub oracle: Option<String>,
     pub inputs_root: String,
     pub manifest_hash: String,
     pub root: String,
@@ -92,7 +98,15 @@ impl Peers {
         match response.status() {
             s if s == reqwest::StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => {
-                Ok(Some(response.bytes().await.map_err(|e| e.to_string())?.to_vec()))
+                let mut response = response;
+                let mut body = Vec::new();
+                while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+                    if body.len().saturating_add(chunk.len()) > MAX_PEER_BODY_BYTES {
+                        return Err(format!("body over {MAX_PEER_BODY_BYTES} bytes"));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Some(body))
             }
             s => Err(format!("HTTP {s}")),
         }
@@ -135,15 +149,33 @@ impl Peers {
         Ok(accepted)
     }
 
-    /// How many peers published a close of `epoch` with this vote hash.
-    pub async fn agreeing(&self, epoch: u64, vote_hash: &Hash32) -> u32 {
+    /// How many *other members of the current oracle set* published a close of `epoch` with
+    /// this vote hash: counted by distinct oracle key, so a duplicate URL, this oracle's own
+    /// URL or a watch-only peer never inflates the count.
+    pub async fn agreeing(
+        &self,
+        epoch: u64,
+        vote_hash: &Hash32,
+        config: &gridmint_sdk::rewards::Config,
+        me: Option<&anchor_lang::prelude::Pubkey>,
+    ) -> u32 {
         let want = hex(vote_hash);
-        let mut n = 0u32;
+        let mut keys = std::collections::BTreeSet::new();
         for peer in &self.urls {
             let url = format!("{peer}/v1/epochs/{epoch}/close");
             match self.get(&url).await {
                 Ok(Some(body)) => match serde_json::from_slice::<CloseSummary>(&body) {
-                    Ok(s) if s.epoch == epoch && s.vote_hash == want => n = n.saturating_add(1),
+                    Ok(s) if s.epoch == epoch && s.vote_hash == want => {
+                        let key = s.oracle.as_deref().and_then(|k| k.parse().ok());
+                        match key {
+                            Some(k) if Some(&k) != me && config.oracles.slot_of(&k).is_some() => {
+                                keys.insert(k);
+                            }
+                            _ => {
+                                tracing::debug!(peer, "agreeing peer is not another voting oracle")
+                            }
+                        }
+                    }
                     Ok(s) => {
                         tracing::info!(peer, epoch, theirs = %s.vote_hash, ours = %want, "peer disagrees")
                     }
@@ -153,7 +185,7 @@ impl Peers {
                 Err(e) => tracing::warn!(peer, epoch, error = %e, "peer unreachable"),
             }
         }
-        n
+        u32::try_from(keys.len()).unwrap_or(u32::MAX)
     }
 
     /// The first peer's copy of a manifest (Borsh) whose bytes hash to `manifest_hash`.

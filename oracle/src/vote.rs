@@ -164,6 +164,13 @@ impl Voter {
             self.store.confirm_vote(epoch, round, set_version, None).await?;
             return Ok(Some(VoteOutcome::AlreadyVoted { round }));
         }
+        // Our earlier vote of this round, from inputs held then: the result moved since (a
+        // late input), which is not a determinism failure.
+        let intent = self.store.vote(epoch, round, set_version).await?;
+        if intent.is_some_and(|i| i.vote_hash == on_chain) {
+            self.store.confirm_vote(epoch, round, set_version, None).await?;
+            return Ok(Some(VoteOutcome::IntentDiffers { round }));
+        }
         tracing::error!(
             epoch,
             round,

@@ -20,12 +20,17 @@ impl Oracle {
             tracing::warn!(epoch = next, "epoch reopened on chain (veto): its state is forgotten");
         }
         let Some(last) = next.checked_sub(1) else { return Ok(()) };
-        if let Some(row) = store.ledger_at(last).await.map_err(EngineError::from)? {
-            if matches_chain(&row, config) {
-                return Ok(());
-            }
+        let held = store.ledger_at(last).await.map_err(EngineError::from)?;
+        let state = self.engine.chain.epoch_state(last).await?.account;
+        // Root and total can survive a veto unchanged while the manifest changed (an excluded
+        // node that earned nothing): the manifest hash must match too while the chain has it.
+        let same_manifest = |row: &LedgerRow| {
+            state.as_ref().is_none_or(|s| s.report.manifest_hash == row.manifest_hash)
+        };
+        if held.as_ref().is_some_and(|row| matches_chain(row, config) && same_manifest(row)) {
+            return Ok(());
         }
-        let Some(state) = self.engine.chain.epoch_state(last).await?.account else {
+        let Some(state) = state else {
             return self.adopt_ledger(config, last, None).await;
         };
         if state.status != EpochStatus::Final {

@@ -173,6 +173,7 @@ impl Oracle {
         let c = self.published(epoch)?;
         Some(CloseSummary {
             epoch,
+            oracle: self.voter.as_ref().map(|v| v.keypair.pubkey().to_string()),
             inputs_root: hex(&c.manifest.inputs_root),
             manifest_hash: hex(&c.report.manifest_hash),
             root: hex(&c.report.root),
@@ -210,6 +211,7 @@ impl Oracle {
                 }
                 _ => {}
             }
+            s.alarms.dedup();
             let excess = s.alarms.len().saturating_sub(32);
             s.alarms.drain(..excess);
         }
@@ -260,10 +262,8 @@ impl Oracle {
             )));
         }
         let state = self.engine.chain.epoch_state(epoch).await?.account;
-        if let Some(s) =
-            state.as_ref().filter(|s| s.veto_count > 0 && s.last_veto_reason != [0; 32])
-        {
-            self.fetch_correction(&s.last_veto_reason).await?;
+        if let Some(reason) = self.engine.reason_in_force(epoch, state.as_ref()).await? {
+            self.fetch_correction(&reason).await?;
         }
         let pulled = self.peers.pull_inputs(&self.ingest, epoch).await;
         if pulled.accepted > 0 {
@@ -279,7 +279,9 @@ impl Oracle {
         self.publish(Arc::clone(&closed));
         let threshold = config.oracles.threshold;
         let ours = vote_hash(&closed.report);
-        let agreeing = self.peers.agreeing(epoch, &ours).await.saturating_add(1);
+        let me = self.voter.as_ref().map(|v| v.keypair.pubkey());
+        let agreeing =
+            self.peers.agreeing(epoch, &ours, config, me.as_ref()).await.saturating_add(1);
         if agreeing < u32::from(threshold) {
             let attempt = self.bump_attempt(epoch);
             if attempt >= self.settings.sync_attempts {
@@ -296,6 +298,8 @@ impl Oracle {
         let Some(voter) = &self.voter else {
             return Ok(Step::Idle(format!("epoch {epoch} computed; no keypair to vote with")));
         };
+        // Read again: peers and the close may have taken long enough for votes to land.
+        let state = self.engine.chain.epoch_state(epoch).await?.account;
         if let Some(reason) = competing(state.as_ref(), config, &voter.keypair.pubkey(), &ours) {
             tracing::warn!(epoch, %reason, "abstaining from this round");
             return Ok(Step::Abstained { epoch, reason });

@@ -83,17 +83,39 @@ impl Engine {
         Ok(self.store.ledger_at(last).await?.map(|r| state_of(&r)))
     }
 
+    /// The non-zero veto reason in force for `epoch` from the vetoes seen (recording the one
+    /// in `state`), or `None`.
+    pub async fn reason_in_force(
+        &self,
+        epoch: u64,
+        state: Option<&EpochState>,
+    ) -> Result<Option<Hash32>, EngineError> {
+        if let Some(s) = state.filter(|s| s.veto_count > 0) {
+            self.store.save_veto_reason(epoch, s.veto_count, &s.last_veto_reason).await?;
+        }
+        let reason = reason_in_force(&self.store.veto_reasons(epoch).await?);
+        Ok((reason != [0u8; 32]).then_some(reason))
+    }
+
     /// The corrections in force for `epoch` (§9.7), recording the veto seen in `state`;
-    /// `Err(why)` when the document in force is not held.
+    /// `Err(why)` when the document in force is not held, or when the last veto was a
+    /// "recompute" and an earlier one was never seen (its document might still be in force).
     pub async fn corrections_for(
         &self,
         epoch: u64,
         state: Option<&EpochState>,
     ) -> Result<Result<Corrections, String>, EngineError> {
-        if let Some(s) = state.filter(|s| s.veto_count > 0) {
-            self.store.save_veto_reason(epoch, s.veto_count, &s.last_veto_reason).await?;
+        let reason = self.reason_in_force(epoch, state).await?.unwrap_or([0u8; 32]);
+        if let Some(s) = state.filter(|s| s.veto_count > 1 && s.last_veto_reason == [0u8; 32]) {
+            let seen = self.store.veto_reasons(epoch).await?.len();
+            if u32::try_from(seen).unwrap_or(u32::MAX) < s.veto_count {
+                return Ok(Err(format!(
+                    "epoch {epoch} was vetoed {} times and this oracle saw {seen} of them: the \
+                     correction in force is unknown",
+                    s.veto_count
+                )));
+            }
         }
-        let reason = reason_in_force(&self.store.veto_reasons(epoch).await?);
         let document = match reason {
             r if r == [0u8; 32] => None,
             r => self.store.correction(&r).await?,

@@ -52,7 +52,10 @@ async fn uneven_inputs_finalize_one_root_and_a_served_proof_pays() {
     assert_eq!(state.status, EpochStatus::Final);
     let summaries: Vec<_> =
         (0..3).map(|i| net.oracles[i].oracle.summary(1).expect("closed")).collect();
-    assert!(summaries.iter().all(|s| *s == summaries[0]), "{summaries:?}");
+    let result = |s: &gridmint_oracle::sync::CloseSummary| {
+        (s.inputs_root.clone(), s.manifest_hash.clone(), s.vote_hash.clone())
+    };
+    assert!(summaries.iter().all(|s| result(s) == result(&summaries[0])), "{summaries:?}");
     assert_eq!(net.distinct_votes(1).await.len(), 1);
 
     // Why did the node earn this? Every input, the boundaries and the numbers.
@@ -123,6 +126,10 @@ async fn a_reading_that_reaches_one_oracle_mid_close_never_splits_the_vote() {
     let step = net.tick(2).await;
     assert!(matches!(step, Step::Abstained { epoch: 1, .. }), "{step:?}");
     assert_eq!(net.distinct_votes(1).await.len(), 1, "never two results in one round");
+    // Oracle 1's own vote is from before the late reading: its result moved, no alarm.
+    let step = net.tick(1).await;
+    assert_eq!(step, Step::Voted { epoch: 1, outcome: VoteOutcome::IntentDiffers { round: 0 } });
+    assert!(net.oracles[1].oracle.status().alarms.iter().all(|a| !a.contains("determinism")));
     assert_eq!(net.epoch_state(1).await.expect("epoch").status, EpochStatus::Voting);
 
     // The authority opens a new round: every oracle now holds every reading.
@@ -137,6 +144,9 @@ async fn a_reading_that_reaches_one_oracle_mid_close_never_splits_the_vote() {
     assert_eq!(gridmint_oracle::epoch::hex(&state.report.manifest_hash), summary.manifest_hash);
     let (_, why) = net.get(1, &format!("/v1/epochs/1/nodes/{}/explain", net.node.address)).await;
     assert_eq!(why["credit"]["energy"]["credited_wh"], 6_000, "the late reading counted");
+    net.tick(1).await; // records the finalized state
+    let (_, why) = net.get(1, &format!("/v1/epochs/1/nodes/{}/explain", net.node.address)).await;
+    assert_eq!(why["matches_finalized_manifest"], true);
 }
 
 #[tokio::test]
