@@ -1,35 +1,16 @@
-//! One-shot commands for oracle runners: `status`, `close-epoch`, `keygen`. Each returns
-//! JSON (`--output json` prints it as is; text output prints it as `key: value` lines).
+//! One-shot commands for oracle runners: `status`, `close-epoch`. Each returns JSON
+//! (`--output json` prints it as is; text output prints it as `key: value` lines).
 
 use std::path::Path;
 use std::sync::Arc;
 
-use gridmint_sdk::chain::{Chain, ChainExt, Keypair};
+use gridmint_sdk::chain::{Chain, ChainExt};
 use serde_json::{json, Value};
 use solana_signer::Signer;
 
 use crate::config::Config;
 use crate::epoch::{hex, Engine, Outcome};
 use crate::vote::{vote_hash, Voter};
-
-/// Writes a new keypair in the Solana CLI format (owner-only permissions); refuses to
-/// overwrite an existing file unless `force`.
-pub fn keygen(outfile: &Path, force: bool) -> anyhow::Result<Value> {
-    if outfile.exists() && !force {
-        anyhow::bail!("{} exists; pass --force to overwrite it", outfile.display());
-    }
-    if let Some(dir) = outfile.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let keypair = Keypair::new();
-    let text = serde_json::to_string(&keypair.to_bytes().to_vec())?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    std::io::Write::write_all(&mut options.open(outfile)?, text.as_bytes())?;
-    Ok(json!({ "pubkey": keypair.pubkey().to_string(), "outfile": outfile.display().to_string() }))
-}
 
 fn chain_of(config: &Config) -> anyhow::Result<Arc<dyn Chain>> {
     crate::serve::chain(config)?
@@ -54,7 +35,7 @@ pub async fn status(config: &Config) -> anyhow::Result<Value> {
     store.close().await;
     let key = match &config.oracle.keypair {
         Some(path) => {
-            let pubkey = crate::keypair::read_keypair_file(path)?.pubkey();
+            let pubkey = gridmint_ops::read_keypair_file(path)?.pubkey();
             let account = chain.read_accounts(&[pubkey], None).await?.value;
             let lamports = account.first().and_then(Option::as_ref).map_or(0, |a| a.lamports);
             json!({
@@ -122,7 +103,7 @@ pub async fn close_epoch(config: &Config, epoch: u64, vote: bool) -> anyhow::Res
                 let voter = Voter {
                     chain: Arc::clone(&chain),
                     store: Arc::clone(&ingest.store),
-                    keypair: Arc::new(crate::keypair::read_keypair_file(path)?),
+                    keypair: Arc::new(gridmint_ops::read_keypair_file(path)?),
                     budget: gridmint_sdk::vote::ComputeBudget {
                         unit_limit: config.oracle.compute_unit_limit,
                         micro_lamports_per_cu: config.oracle.priority_fee_micro_lamports,
@@ -137,51 +118,4 @@ pub async fn close_epoch(config: &Config, epoch: u64, vote: bool) -> anyhow::Res
     };
     ingest.store.close().await;
     Ok(result)
-}
-
-/// `key: value` lines for text output (nested values as compact JSON).
-pub fn text(value: &Value) -> String {
-    match value {
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => format!("{k}: {s}\n"),
-                other => format!("{k}: {other}\n"),
-            })
-            .collect(),
-        other => format!("{other}\n"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keygen_writes_a_readable_owner_only_keypair_and_never_overwrites_silently() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("keys/oracle.json");
-        let out = keygen(&path, false).expect("keygen");
-        let key = crate::keypair::read_keypair_file(&path).expect("readable");
-        assert_eq!(out["pubkey"], key.pubkey().to_string());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        let err = keygen(&path, false).expect_err("exists");
-        assert_eq!(
-            err.to_string(),
-            format!("{} exists; pass --force to overwrite it", path.display())
-        );
-        let again = keygen(&path, true).expect("forced");
-        assert_ne!(again["pubkey"], out["pubkey"]);
-    }
-
-    #[test]
-    fn text_output_is_one_key_per_line() {
-        let v = json!({"a": "x", "b": 2, "c": {"d": true}});
-        assert_eq!(text(&v), "a: x\nb: 2\nc: {\"d\":true}\n");
-    }
 }

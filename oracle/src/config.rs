@@ -1,14 +1,13 @@
 //! Configuration: a TOML file, overridden by `GRIDMINT_ORACLE__SECTION__KEY` environment
-//! variables (`__` separates levels, keys lower-cased), durations in human form (`"5s"`).
-//!
-//! Why env overrides: containers and tests set a value without writing a file. No field is
-//! a secret today; if one is added it must never be logged (the config is not logged whole).
+//! variables (`__` separates levels, keys lower-cased), durations in human form (`"5s"`);
+//! the layering is `gridmint_ops::config`, shared with the agent.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use gridmint_ops::config::{duration, string_list};
+use serde::Deserialize;
 
 /// Environment prefix; `GRIDMINT_ORACLE__LISTEN=...` sets `listen`.
 pub const ENV_PREFIX: &str = "GRIDMINT_ORACLE__";
@@ -89,22 +88,6 @@ impl Default for OracleConfig {
             close_epochs: true,
         }
     }
-}
-
-/// A TOML array of strings, or one comma-separated string (environment overrides).
-fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum List {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match List::deserialize(d)? {
-        List::One(s) => {
-            s.split(',').map(str::trim).filter(|p| !p.is_empty()).map(String::from).collect()
-        }
-        List::Many(v) => v,
-    })
 }
 
 fn default_chain_commitment() -> String {
@@ -196,59 +179,13 @@ fn default_shutdown_grace() -> Duration {
     Duration::from_secs(30)
 }
 
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    let text = String::deserialize(d)?;
-    humantime::parse_duration(&text).map_err(serde::de::Error::custom)
-}
-
 impl Config {
     /// Reads `path` (if any), applies the overrides among `env`, and checks the result.
     pub fn load(
         path: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> anyhow::Result<Self> {
-        let mut table = match path {
-            Some(p) => std::fs::read_to_string(p)
-                .map_err(|e| anyhow::anyhow!("reading {}: {e}", p.display()))?
-                .parse::<toml::Table>()?,
-            None => toml::Table::new(),
-        };
-        for (name, raw) in env {
-            let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
-            let keys: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
-            set(&mut table, &keys, env_value(&raw))?;
-        }
-        Ok(toml::Value::Table(table).try_into()?)
-    }
-}
-
-/// An environment value as TOML: integers and booleans typed, everything else a string.
-fn env_value(raw: &str) -> toml::Value {
-    if let Ok(i) = raw.parse::<i64>() {
-        toml::Value::Integer(i)
-    } else if let Ok(b) = raw.parse::<bool>() {
-        toml::Value::Boolean(b)
-    } else {
-        toml::Value::String(raw.to_string())
-    }
-}
-
-fn set(table: &mut toml::Table, keys: &[String], value: toml::Value) -> anyhow::Result<()> {
-    match keys {
-        [] => anyhow::bail!("empty environment key"),
-        [last] => {
-            table.insert(last.clone(), value);
-            Ok(())
-        }
-        [first, rest @ ..] => {
-            let entry = table
-                .entry(first.clone())
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            match entry {
-                toml::Value::Table(t) => set(t, rest, value),
-                _ => anyhow::bail!("{first} is not a section"),
-            }
-        }
+        gridmint_ops::config::load_layered(path, ENV_PREFIX, env)
     }
 }
 

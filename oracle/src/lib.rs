@@ -9,7 +9,7 @@
 //! - [`sync`]: peers' inputs, results, manifests and ledgers over HTTP.
 //! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
 //! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process.
-//! - [`watchtower`] (with [`keypair`]): reports provable fraud found in the store with
+//! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
 
 pub mod api;
@@ -18,7 +18,6 @@ pub mod config;
 pub mod driver;
 pub mod epoch;
 pub mod ingest;
-pub mod keypair;
 pub mod manifest_json;
 pub mod serve;
 pub mod store;

@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use gridmint_oracle::commands;
 use gridmint_oracle::config::Config;
+use gridmint_ops::cli::{init_tracing, print, rpc_url, shutdown_signal, Output};
 
 #[derive(Parser)]
 #[command(name = "gridmint-oracle", version, about = "GridMint oracle")]
@@ -21,12 +22,6 @@ struct Cli {
     output: Output,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Output {
-    Text,
-    Json,
 }
 
 #[derive(Subcommand)]
@@ -55,30 +50,12 @@ enum Command {
     },
 }
 
-/// The JSON-RPC URL of a Solana CLI moniker, or the argument itself.
-fn rpc_url(url: &str) -> String {
-    match url {
-        "localhost" | "l" => "http://127.0.0.1:8899".into(),
-        "devnet" | "d" => "https://api.devnet.solana.com".into(),
-        "testnet" | "t" => "https://api.testnet.solana.com".into(),
-        "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
-        other => other.into(),
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    init_tracing();
     let cli = Cli::parse();
     if let Command::Keygen { outfile, force } = &cli.command {
-        return print(cli.output, &commands::keygen(outfile, *force)?);
+        return print(cli.output, &gridmint_ops::keygen(outfile, *force)?);
     }
     let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
     if let Some(url) = &cli.url {
@@ -97,37 +74,4 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Keygen { .. } => Ok(()),
     }
-}
-
-fn print(output: Output, value: &serde_json::Value) -> anyhow::Result<()> {
-    match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(value)?),
-        Output::Text => print!("{}", commands::text(value)),
-    }
-    Ok(())
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { () = ctrl_c => {}, () = term => {} }
 }

@@ -113,7 +113,7 @@ pub fn oracle(
     chain: Arc<dyn Chain>,
 ) -> anyhow::Result<Arc<Oracle>> {
     let keypair = match &config.oracle.keypair {
-        Some(path) => Some(Arc::new(crate::keypair::read_keypair_file(path)?)),
+        Some(path) => Some(Arc::new(gridmint_ops::read_keypair_file(path)?)),
         None => {
             tracing::warn!("no oracle.keypair: computing and serving only, never voting");
             None

@@ -31,7 +31,7 @@ use solana_signer::Signer;
 use tokio::time::MissedTickBehavior;
 
 use crate::config::WatchtowerConfig;
-use crate::keypair::read_keypair_file;
+use gridmint_ops::read_keypair_file;
 use crate::store::{Store, StoreError};
 
 /// How far before the latest receive time seen the next pass starts, seconds.

@@ -1,5 +1,5 @@
-//! The oracle's signing key, read from a Solana CLI keypair file (a JSON array of the 64
-//! bytes secret ‖ public, as `solana-keygen new -o oracle.json` writes it).
+//! Signing keys in Solana CLI keypair files (a JSON array of the 64 bytes secret ‖ public,
+//! as `solana-keygen new -o key.json` writes it): oracle vote keys, device keys, operators.
 //!
 //! Errors name the file and say what to do, and never quote its content: a parse error
 //! gives only the line and column, since the bytes around it are secret.
@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use anyhow::Context;
-use gridmint_sdk::chain::Keypair;
+use serde_json::{json, Value};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
 /// Bytes in a keypair file: the 32-byte secret key, then the 32-byte public key.
 pub const KEYPAIR_FILE_BYTES: usize = 64;
@@ -44,10 +46,28 @@ pub fn read_keypair_file(path: &Path) -> anyhow::Result<Keypair> {
     })
 }
 
+/// Writes a new keypair in the Solana CLI format (owner-only permissions); refuses to
+/// overwrite an existing file unless `force`. Answers `{"pubkey", "outfile"}`.
+pub fn keygen(outfile: &Path, force: bool) -> anyhow::Result<Value> {
+    if outfile.exists() && !force {
+        anyhow::bail!("{} exists; pass --force to overwrite it", outfile.display());
+    }
+    if let Some(dir) = outfile.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let keypair = Keypair::new();
+    let text = serde_json::to_string(&keypair.to_bytes().to_vec())?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    std::io::Write::write_all(&mut options.open(outfile)?, text.as_bytes())?;
+    Ok(json!({ "pubkey": keypair.pubkey().to_string(), "outfile": outfile.display().to_string() }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use solana_signer::Signer;
 
     fn write(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
         let path = dir.path().join("oracle.json");
@@ -118,5 +138,27 @@ mod tests {
                 path.display()
             )
         );
+    }
+
+    #[test]
+    fn keygen_writes_a_readable_owner_only_keypair_and_never_overwrites_silently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys/oracle.json");
+        let out = keygen(&path, false).expect("keygen");
+        let key = read_keypair_file(&path).expect("readable");
+        assert_eq!(out["pubkey"], key.pubkey().to_string());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let err = keygen(&path, false).expect_err("exists");
+        assert_eq!(
+            err.to_string(),
+            format!("{} exists; pass --force to overwrite it", path.display())
+        );
+        let again = keygen(&path, true).expect("forced");
+        assert_ne!(again["pubkey"], out["pubkey"]);
     }
 }
