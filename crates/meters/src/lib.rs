@@ -1,0 +1,12 @@
+//! Meter sources for the GridMint agent, and the rule that turns a meter's own lifetime
+//! counters into signed counters that never decrease.
+//!
+//! - [`source`]: the [`MeterSource`] trait, the `[source]` config and [`open`];
+//! - [`simulated`]: a deterministic solar and load profile (demos, tests);
+//! - [`counter`]: meter counters → signed counters (resets, restored lifetime values).
+
+pub mod counter;
+pub mod simulated;
+pub mod source;
+
+pub use source::{open, MeterSample, MeterSource, SourceConfig, SourceError};
