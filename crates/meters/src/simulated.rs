@@ -5,7 +5,9 @@
 //! - produced: a clear-sky half sine between 06:00 and 18:00 UTC with peak `capacity_w`,
 //!   scaled by a per-day cloud factor in [40 %, 100 %] drawn from the seed;
 //! - consumed (hybrid nodes): a constant `load_w`.
-//! Integer arithmetic only; the day's integral uses a 1,440-step table of minutes.
+//!
+//! Integer arithmetic except one table: the day's integral per minute of daylight (720
+//! entries), rounded once when the source is built.
 
 use serde::Deserialize;
 
