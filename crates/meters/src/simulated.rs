@@ -90,8 +90,9 @@ impl Simulated {
             Some(i) => self.table.get(i).copied().unwrap_or(1_000_000),
             None => 0,
         };
-        let today = u128::from(clear) * u128::from(self.cloud_per_mille(day)) * u128::from(fraction)
-            / 1_000_000_000;
+        let today =
+            u128::from(clear) * u128::from(self.cloud_per_mille(day)) * u128::from(fraction)
+                / 1_000_000_000;
         total.saturating_add(u64::try_from(today).unwrap_or(u64::MAX))
     }
 

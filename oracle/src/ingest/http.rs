@@ -1,5 +1,7 @@
 //! HTTP surface of ingest (axum).
 //!
+//! `GET /v1/devices/{key}/last-reading`: a device's last stored reading (agents' restarts).
+//!
 //! Status codes: 200 with one answer per item, in order (`{"results": [...]}`); 400 for a
 //! malformed body, 413 over `max_body_bytes` or `max_batch_items`, 415 for another content
 //! type, 429 with `Retry-After` when at least one item was rate limited (the body still
@@ -11,12 +13,14 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use base64::Engine;
+use gridmint_protocol::messages::EnergyReading;
 use serde_json::json;
 
 use super::verify::Reject;
@@ -32,6 +36,7 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
     Router::new()
         .route("/v1/readings", post(readings))
         .route("/v1/receipts", post(receipts))
+        .route("/v1/devices/{key}/last-reading", get(last_reading))
         .route("/health", get(health))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(ingest)
@@ -73,6 +78,35 @@ async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
             error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
         }
     }
+}
+
+/// The stored reading of a device key with the highest sequence: where an agent with a
+/// fresh journal continues (it verifies the signature itself). 404 when there is none.
+async fn last_reading(State(ingest): State<Arc<Ingest>>, Path(key): Path<String>) -> Response {
+    let Some(device_key) = wire::b58_32(&key) else {
+        return error(StatusCode::BAD_REQUEST, "device key must be base58 of 32 bytes");
+    };
+    let reading = match ingest.store.last_reading(&device_key).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "no reading from this device key"),
+        Err(e) => {
+            tracing::error!(error = %e, "store read failed");
+            return error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable; retry");
+        }
+    };
+    let Ok(r) = EnergyReading::decode(&reading.message) else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "stored reading is corrupt");
+    };
+    Json(json!({
+        "device_key": key,
+        "sequence": r.sequence,
+        "timestamp": r.timestamp,
+        "produced_wh": r.produced_wh,
+        "consumed_wh": r.consumed_wh,
+        "message": base64::engine::general_purpose::STANDARD.encode(reading.message),
+        "signature": bs58::encode(reading.signature).into_string(),
+    }))
+    .into_response()
 }
 
 fn parse<T>(

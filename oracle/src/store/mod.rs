@@ -236,6 +236,22 @@ impl Store {
         rows.iter().map(rows::receipt_from_row).collect()
     }
 
+    /// The stored reading of `device_key` with the highest sequence (among equal sequences,
+    /// the later timestamp), if any.
+    pub async fn last_reading(
+        &self,
+        device_key: &[u8; 32],
+    ) -> Result<Option<SignedReading>, StoreError> {
+        let row = sqlx::query(
+            "SELECT device_key, message, signature FROM readings WHERE device_key = $1 \
+             ORDER BY sequence DESC, timestamp DESC LIMIT 1",
+        )
+        .bind(device_key.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::reading_from_row).transpose()
+    }
+
     /// Total rows per table.
     pub async fn counts(&self) -> Result<Counts, StoreError> {
         let count = |row: AnyRow| -> Result<u64, StoreError> {

@@ -31,8 +31,8 @@ use solana_signer::Signer;
 use tokio::time::MissedTickBehavior;
 
 use crate::config::WatchtowerConfig;
-use gridmint_ops::read_keypair_file;
 use crate::store::{Store, StoreError};
+use gridmint_ops::read_keypair_file;
 
 /// How far before the latest receive time seen the next pass starts, seconds.
 pub const CURSOR_OVERLAP_SECONDS: i64 = 60;
