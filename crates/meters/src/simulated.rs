@@ -5,6 +5,7 @@
 //! - produced: a clear-sky half sine between 06:00 and 18:00 UTC with peak `capacity_w`,
 //!   scaled by a per-day cloud factor in [40 %, 100 %] drawn from the seed;
 //! - consumed (hybrid nodes): a constant `load_w`.
+//!
 //! Integer arithmetic only; the day's integral uses a 1,440-step table of minutes.
 
 use serde::Deserialize;
@@ -88,8 +89,9 @@ impl Simulated {
             Some(i) => self.table.get(i).copied().unwrap_or(1_000_000),
             None => 0,
         };
-        let today = u128::from(clear) * u128::from(self.cloud_per_mille(day)) * u128::from(fraction)
-            / 1_000_000_000;
+        let today =
+            u128::from(clear) * u128::from(self.cloud_per_mille(day)) * u128::from(fraction)
+                / 1_000_000_000;
         total.saturating_add(u64::try_from(today).unwrap_or(u64::MAX))
     }
 
