@@ -318,4 +318,8 @@ fn inserted(rows_affected: u64) -> Inserted {
 }
 
 #[cfg(test)]
+mod pg_schema;
+#[cfg(test)]
+mod test_db;
+#[cfg(test)]
 mod tests;
