@@ -4,3 +4,8 @@
 mod answers;
 mod common;
 mod limits;
+// The store tests' per-test PostgreSQL schema, shared by path (the lib's test code is not
+// visible to integration tests).
+#[path = "../../src/store/pg_schema.rs"]
+mod pg_schema;
+mod postgres;
