@@ -28,6 +28,8 @@ use spl_token_2022_interface::instruction as token_ix;
 pub const DEMO_STAKE: u64 = 100_000_000;
 /// The demo node's id (the first node of a fresh deployment).
 pub const DEMO_NODE_ID: u64 = 1;
+/// The demo node's registered energy capacity, Wp.
+pub const DEMO_CAPACITY_WP: u64 = 100_000_000;
 
 #[derive(Clone, Copy, Debug)]
 pub struct DemoOptions {
@@ -199,7 +201,7 @@ pub async fn deploy(rpc: &RpcClient, faucet: &Keypair, options: DemoOptions) -> 
         &tokens,
         RegisterNodeArgs {
             kind: NodeKind::Energy,
-            capacity: Capacity { energy_wp: 100_000_000, compute_units_per_hour: 0 },
+            capacity: Capacity { energy_wp: DEMO_CAPACITY_WP, compute_units_per_hour: 0 },
             region: 276,
             metadata_uri: "https://example.org/demo-node.json".into(),
             reward_recipient: None,
@@ -278,5 +280,33 @@ impl Demo {
         std::fs::write(dir.join("operator.json"), keypair_json(&self.operator))?;
         std::fs::write(dir.join("device.json"), keypair_json(&self.device))?;
         Ok(configs)
+    }
+
+    /// Writes `agent.toml`: the demo node's `gridmint-agent`, a simulated roof (a day of sun
+    /// every 30 minutes of wall time, far below the node's registered capacity) delivering a
+    /// reading every 3 s to every oracle in `listen`. Needs `write_oracle_files` first (the
+    /// device key).
+    pub fn write_agent_config(
+        &self,
+        dir: &Path,
+        rpc_url: &str,
+        listen: &[String],
+    ) -> Result<PathBuf> {
+        let oracles: Vec<String> = listen.iter().map(|a| format!("http://{a}")).collect();
+        let toml = format!(
+            "device_keypair = \"{key}\"\ndata_dir = \"{data}\"\nnode_id = {DEMO_NODE_ID}\n\
+             kind = \"energy\"\ncapacity_wp = {DEMO_CAPACITY_WP}\noracles = {oracles:?}\n\
+             interval = \"3s\"\nrpc_url = \"{rpc_url}\"\ngenesis_time = {genesis}\n\
+             epoch_seconds = {epoch}\n# The in-process validator's clock lags the wall clock.\n\
+             max_clock_skew = \"1h\"\n\n[delivery]\nretry_max = \"5s\"\n\n\
+             [source]\nkind = \"simulated\"\nseed = 7\ncapacity_w = 100000\nspeedup = 48\n",
+            key = dir.join("device.json").display(),
+            data = dir.join("agent").display(),
+            genesis = self.genesis_time,
+            epoch = self.epoch_seconds,
+        );
+        let path = dir.join("agent.toml");
+        std::fs::write(&path, toml)?;
+        Ok(path)
     }
 }

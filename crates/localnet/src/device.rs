@@ -1,6 +1,6 @@
-//! `--demo`: deploy, write three oracle configs, then play the demo node's device — a signed
-//! reading every few seconds to the oracles in turn — and claim the operator's rewards as soon
-//! as an oracle serves a proof with something to claim.
+//! `--demo`: deploy, write three oracle configs and the demo node's agent config, then claim
+//! the operator's rewards as soon as an oracle serves a proof with something to claim. The
+//! node's readings come from the real `gridmint-agent` (simulated roof), started by the user.
 
 use std::path::Path;
 use std::time::Duration;
@@ -8,15 +8,14 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use gridmint_localnet::demo::{self, DemoOptions};
 use gridmint_localnet::Localnet;
-use gridmint_sdk::chain::{ChainExt, RpcChain};
 use gridmint_sdk::rewards as rw;
 use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-/// Seconds between two readings of the demo device.
-const READING_EVERY: Duration = Duration::from_secs(3);
+/// Time between two looks for something to claim.
+const CLAIM_EVERY: Duration = Duration::from_secs(3);
 
 pub async fn run(
     localnet: &Localnet,
@@ -45,39 +44,14 @@ pub async fn run(
         "then watch: cargo run -p gridmint-oracle -- status --config {} --output json",
         configs[0].display()
     );
-    println!("this process now plays the node's device and claims for the operator; Ctrl-C stops");
+    let agent = d.write_agent_config(dir, &url, &listen)?;
+    println!("and the node's agent (a simulated roof, a reading every 3 s to every oracle):");
+    println!("  cargo run -p gridmint-agent -- run --config {}", agent.display());
+    println!("this process now claims for the operator whenever there is something; Ctrl-C stops");
 
-    let chain = RpcChain::from_url(url, CommitmentConfig::confirmed());
     let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
     let claims = format!("http://{}/v1/claims/{}", listen[0], d.operator.pubkey());
-    let mut sequence = 0u64;
-    let mut produced = 0u64;
-    let mut warned = [false; 3];
     loop {
-        sequence += 1;
-        produced += 50;
-        let now = chain.clock().await?.unix_timestamp;
-        let r = d.reading(sequence, now, produced);
-        let body = [&r.message[..], &r.device_key, &r.signature].concat();
-        let i = usize::try_from(sequence % 3).unwrap_or(0);
-        let posted = http
-            .post(format!("http://{}/v1/readings", listen[i]))
-            .header("content-type", "application/octet-stream")
-            .body(body)
-            .send()
-            .await;
-        match posted {
-            Ok(resp) if resp.status().is_success() => warned[i] = false,
-            Ok(resp) => println!("oracle {i} answered {} to reading {sequence}", resp.status()),
-            Err(_) if !warned[i] => {
-                warned[i] = true;
-                println!(
-                    "oracle {i} ({}) not reachable yet; reading {sequence} skipped",
-                    listen[i]
-                );
-            }
-            Err(_) => {}
-        }
         if let Some((epoch, cumulative, claimable, proof)) = claimable_proof(&http, &claims).await {
             if claimable > 0 {
                 let ixs = rw::claim_to_ata(
@@ -104,7 +78,7 @@ pub async fn run(
                 }
             }
         }
-        tokio::time::sleep(READING_EVERY).await;
+        tokio::time::sleep(CLAIM_EVERY).await;
     }
 }
 
