@@ -32,7 +32,26 @@ pub async fn open_journal(config: &Config) -> anyhow::Result<(Journal, solana_ke
     Ok((Journal::open(&config.journal_path(), owner).await?, key))
 }
 
+/// Holds `data_dir/agent.lock` for the life of the process: two agents signing from one
+/// journal would race for each sequence (the journal's primary key would refuse the loser's
+/// reading, but the loser would stop with an error), so the second one is refused up front.
+fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let path = config.data_dir.join("agent.lock");
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another gridmint-agent is running on {} ({} is locked); stop it first",
+            config.data_dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e.into()),
+    }
+}
+
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    let _lock = lock_data_dir(&config)?;
     let (journal, key) = open_journal(&config).await?;
     let journal = Arc::new(journal);
     let device_key = key.pubkey().to_bytes();

@@ -206,6 +206,15 @@ async fn a_running_agent_serves_health_and_every_metric() {
         text.lines().any(|l| l.starts_with("gridmint_agent_last_ack_timestamp_seconds{")),
         "{text}"
     );
+    // A second agent on the same data directory is refused while the first runs.
+    let (ok, _, err) = agent(&["run", "--config", config.to_str().expect("utf8")]);
+    assert!(!ok);
+    let expected = format!(
+        "another gridmint-agent is running on {} ({} is locked); stop it first",
+        dir.path().join("data").display(),
+        dir.path().join("data/agent.lock").display()
+    );
+    assert!(err.contains(&expected), "{err}");
     drop(_agent);
     oracle.stop().await;
 }
