@@ -1,7 +1,6 @@
 //! One-shot commands for oracle runners: `status`, `close-epoch`. Each returns JSON
 //! (`--output json` prints it as is; text output prints it as `key: value` lines).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use gridmint_sdk::chain::{Chain, ChainExt};
