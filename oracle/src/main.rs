@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use gridmint_ops::cli::{init_tracing, print, rpc_url, shutdown_signal, Output};
 use gridmint_oracle::commands;
 use gridmint_oracle::config::Config;
-use gridmint_ops::cli::{init_tracing, print, rpc_url, shutdown_signal, Output};
 
 #[derive(Parser)]
 #[command(name = "gridmint-oracle", version, about = "GridMint oracle")]
