@@ -6,8 +6,11 @@
 //! answers every item: the others are committed, and resending them is harmless because
 //! duplicates are idempotent), 503 with `Retry-After` when the store failed (nothing of the
 //! request was committed). Errors are `{"error": "..."}`. Nothing here panics on input.
+//!
+//! Also served here, in every mode: `GET /health` and `GET /metrics` (OpenMetrics text).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -33,6 +36,7 @@ pub fn router(ingest: Arc<Ingest>) -> Router {
         .route("/v1/readings", post(readings))
         .route("/v1/receipts", post(receipts))
         .route("/health", get(health))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(ingest)
 }
@@ -42,13 +46,15 @@ async fn readings(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let items = match parse(&headers, body, |f, b| {
+    let started = Instant::now();
+    let response = match parse(&headers, body, |f, b| {
         wire::parse_readings(f, b, ingest.settings.max_batch_items)
     }) {
-        Ok(items) => items,
-        Err((status, reason)) => return error(status, &reason),
+        Ok(items) => answer(&ingest, "reading", ingest.readings(items).await),
+        Err((status, reason)) => error(status, &reason),
     };
-    answer(ingest.readings(items).await)
+    ingest.metrics.ingest_request("reading", response.status().as_u16(), started.elapsed());
+    response
 }
 
 async fn receipts(
@@ -56,13 +62,15 @@ async fn receipts(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let items = match parse(&headers, body, |f, b| {
+    let started = Instant::now();
+    let response = match parse(&headers, body, |f, b| {
         wire::parse_receipts(f, b, ingest.settings.max_batch_items)
     }) {
-        Ok(items) => items,
-        Err((status, reason)) => return error(status, &reason),
+        Ok(items) => answer(&ingest, "receipt", ingest.receipts(items).await),
+        Err((status, reason)) => error(status, &reason),
     };
-    answer(ingest.receipts(items).await)
+    ingest.metrics.ingest_request("receipt", response.status().as_u16(), started.elapsed());
+    response
 }
 
 async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
@@ -70,9 +78,14 @@ async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
         Ok(()) => Json(json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
+            ingest.metrics.store_error("health");
             error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
         }
     }
+}
+
+async fn metrics(State(ingest): State<Arc<Ingest>>) -> Response {
+    ([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], ingest.metrics.encode()).into_response()
 }
 
 fn parse<T>(
@@ -98,16 +111,22 @@ fn parse<T>(
     })
 }
 
-fn answer(result: Result<Vec<Answer>, StoreError>) -> Response {
+fn answer(
+    ingest: &Ingest,
+    kind: &'static str,
+    result: Result<Vec<Answer>, StoreError>,
+) -> Response {
     let answers = match result {
         Ok(answers) => answers,
         Err(e) => {
             tracing::error!(error = %e, "store write failed");
+            ingest.metrics.store_error("ingest");
             let mut r = error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable; retry");
             r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return r;
         }
     };
+    ingest.metrics.ingest_answers(kind, &answers);
     let limited =
         answers.iter().any(|a| matches!(a, Answer::Rejected { reason: Reject::RateLimited, .. }));
     let mut response = Json(json!({ "results": answers })).into_response();

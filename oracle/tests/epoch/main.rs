@@ -1,7 +1,9 @@
 //! Three oracles, one Bank: snapshot → sync → close → vote → finalize → serve → claim,
-//! with the interleavings chosen by the test (see `harness`).
+//! with the interleavings chosen by the test (see `harness`); the loop's metrics
+//! (`operations`).
 
 mod harness;
+mod operations;
 mod quorum;
 mod restart;
 mod veto;
