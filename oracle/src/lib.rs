@@ -9,7 +9,7 @@
 //! - [`sync`]: peers' inputs, results, manifests and ledgers over HTTP.
 //! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
 //! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process;
-//!   [`metrics`]: Prometheus.
+//!   [`routes`]: every route as data (checked against `openapi.json`); [`metrics`]: Prometheus.
 //! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
 
@@ -21,6 +21,7 @@ pub mod epoch;
 pub mod ingest;
 pub mod manifest_json;
 pub mod metrics;
+pub mod routes;
 pub mod serve;
 pub mod store;
 pub mod sync;

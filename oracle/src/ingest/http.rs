@@ -7,7 +7,8 @@
 //! duplicates are idempotent), 503 with `Retry-After` when the store failed (nothing of the
 //! request was committed). Errors are `{"error": "..."}`. Nothing here panics on input.
 //!
-//! Also served here, in every mode: `GET /health` and `GET /metrics` (OpenMetrics text).
+//! Also served here, in every mode: `GET /health`, `GET /metrics` (OpenMetrics text) and
+//! `GET /openapi.json` (the document of the whole API).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,27 +19,31 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::on;
 use axum::{Json, Router};
 use serde_json::json;
 
 use super::verify::Reject;
 use super::wire::{self, BodyError, Format};
 use super::{Answer, Ingest};
+use crate::routes::{self, Method, Route};
 use crate::store::StoreError;
 
 /// Seconds a rate-limited device should wait: one minute of its own clock.
 pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u32 = 60;
 
+/// The routes of this router (see [`crate::routes`]).
+pub const ROUTES: &[Route<Arc<Ingest>>] = &[
+    Route::new(Method::Post, "/v1/readings", |m| on(m, readings)),
+    Route::new(Method::Post, "/v1/receipts", |m| on(m, receipts)),
+    Route::new(Method::Get, "/health", |m| on(m, health)),
+    Route::new(Method::Get, "/metrics", |m| on(m, metrics)),
+    Route::new(Method::Get, "/openapi.json", |m| on(m, openapi)),
+];
+
 pub fn router(ingest: Arc<Ingest>) -> Router {
     let limit = ingest.settings.max_body_bytes;
-    Router::new()
-        .route("/v1/readings", post(readings))
-        .route("/v1/receipts", post(receipts))
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(ingest)
+    routes::router(ROUTES).layer(DefaultBodyLimit::max(limit)).with_state(ingest)
 }
 
 async fn readings(
@@ -86,6 +91,10 @@ async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
 
 async fn metrics(State(ingest): State<Arc<Ingest>>) -> Response {
     ([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], ingest.metrics.encode()).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(CONTENT_TYPE, "application/json")], routes::OPENAPI_JSON).into_response()
 }
 
 fn parse<T>(
@@ -140,5 +149,5 @@ fn answer(
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+    routes::error(status, message)
 }

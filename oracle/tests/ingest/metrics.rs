@@ -144,7 +144,7 @@ async fn an_unreachable_peer_is_a_counted_fetch_error() {
 }
 
 #[tokio::test]
-async fn serve_exports_every_family_from_the_start() {
+async fn serve_exports_every_family_from_the_start_and_serves_its_document() {
     // Given a real `serve` in ingest-only mode: a bindings file, no RPC.
     let device = Keypair::new();
     let dir = tempfile::tempdir().expect("tempdir");
@@ -219,6 +219,16 @@ async fn serve_exports_every_family_from_the_start() {
     assert_eq!(response.status().as_u16(), 200);
     let text = scrape(&http, &base).await;
     assert_lines(&text, &[r#"gridmint_ingest_items_total{kind="reading",outcome="accepted"} 1"#]);
+
+    // The OpenAPI document served is the committed one.
+    let served = http.get(format!("{base}/openapi.json")).send().await.expect("openapi");
+    assert_eq!(served.headers()["content-type"], "application/json");
+    let served: serde_json::Value =
+        serde_json::from_slice(&served.bytes().await.expect("body")).expect("json");
+    let committed = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json"));
+    let committed: serde_json::Value =
+        serde_json::from_slice(&committed.expect("read")).expect("json");
+    assert_eq!(served, committed);
 
     stop.send(()).expect("stop");
     tokio::time::timeout(Duration::from_secs(30), server)
