@@ -5,7 +5,8 @@
 //! Always built: [`node_staking`], [`rewards`], [`fraud`], [`events`], [`errors`] (error
 //! codes to names) and [`vote`] (the oracle's transactions with a compute budget).
 //! Cargo features add chain access ([`chain`]): `rpc` (`RpcChain`, nonblocking `RpcClient`)
-//! and `banks` (`BanksChain`, a solana-program-test Bank). Neither pulls in the validator.
+//! and `banks` (`BanksChain`, a solana-program-test Bank), and with them [`offline`]
+//! (durable-nonce transactions signed on several machines). Neither pulls in the validator.
 
 #[cfg(feature = "chain")]
 pub mod chain;
@@ -13,5 +14,7 @@ pub mod errors;
 pub mod events;
 pub mod fraud;
 pub mod node_staking;
+#[cfg(feature = "chain")]
+pub mod offline;
 pub mod rewards;
 pub mod vote;

@@ -1,5 +1,7 @@
 //! HTTP surface of ingest (axum).
 //!
+//! `GET /v1/devices/{key}/last-reading`: a device's last stored reading (agents' restarts).
+//!
 //! Status codes: 200 with one answer per item, in order (`{"results": [...]}`); 400 for a
 //! malformed body, 413 over `max_body_bytes` or `max_batch_items`, 415 for another content
 //! type, 429 with `Retry-After` when at least one item was rate limited (the body still
@@ -21,12 +23,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use axum::{Json, Router};
+use base64::Engine;
+use gridmint_protocol::messages::EnergyReading;
 use serde_json::json;
 
 use super::verify::Reject;
 use super::wire::{self, BodyError, Format};
 use super::{Answer, Ingest};
-use crate::routes::{self, Method, Route};
+use crate::routes::{self, Method, Params, Route};
 use crate::store::StoreError;
 
 /// Seconds a rate-limited device should wait: one minute of its own clock.
@@ -36,6 +40,7 @@ pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u32 = 60;
 pub const ROUTES: &[Route<Arc<Ingest>>] = &[
     Route::new(Method::Post, "/v1/readings", |m| on(m, readings)),
     Route::new(Method::Post, "/v1/receipts", |m| on(m, receipts)),
+    Route::new(Method::Get, "/v1/devices/{key}/last-reading", |m| on(m, last_reading)),
     Route::new(Method::Get, "/health", |m| on(m, health)),
     Route::new(Method::Get, "/metrics", |m| on(m, metrics)),
     Route::new(Method::Get, "/openapi.json", |m| on(m, openapi)),
@@ -95,6 +100,36 @@ async fn metrics(State(ingest): State<Arc<Ingest>>) -> Response {
 
 async fn openapi() -> Response {
     ([(CONTENT_TYPE, "application/json")], routes::OPENAPI_JSON).into_response()
+}
+
+/// The stored reading of a device key with the highest sequence: where an agent with a
+/// fresh journal continues (it verifies the signature itself). 404 when there is none.
+async fn last_reading(State(ingest): State<Arc<Ingest>>, Params(key): Params<String>) -> Response {
+    let Some(device_key) = wire::b58_32(&key) else {
+        return error(StatusCode::BAD_REQUEST, "device key must be base58 of 32 bytes");
+    };
+    let reading = match ingest.store.last_reading(&device_key).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return error(StatusCode::NOT_FOUND, "no reading from this device key"),
+        Err(e) => {
+            tracing::error!(error = %e, "store read failed");
+            ingest.metrics.store_error("ingest");
+            return error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable; retry");
+        }
+    };
+    let Ok(r) = EnergyReading::decode(&reading.message) else {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "stored reading is corrupt");
+    };
+    Json(json!({
+        "device_key": key,
+        "sequence": r.sequence,
+        "timestamp": r.timestamp,
+        "produced_wh": r.produced_wh,
+        "consumed_wh": r.consumed_wh,
+        "message": base64::engine::general_purpose::STANDARD.encode(reading.message),
+        "signature": bs58::encode(reading.signature).into_string(),
+    }))
+    .into_response()
 }
 
 fn parse<T>(

@@ -7,9 +7,10 @@
 //! through the `(epoch, node_id)` indexes; receive time is stored for operators only.
 //!
 //! Portability: all access goes through `sqlx::Any` with `$n` placeholders and plain SQL
-//! (`INSERT … ON CONFLICT DO NOTHING` exists in SQLite and PostgreSQL), so PostgreSQL needs
-//! only its own migration set and a URL. SQLite pragmas are applied per connection when the
-//! backend is SQLite.
+//! (`INSERT … ON CONFLICT DO NOTHING` exists in SQLite and PostgreSQL), so the URL's scheme
+//! picks the backend and its migration set ([`Backend`]) and everything else is shared.
+//! SQLite pragmas are applied per connection when the backend is SQLite; PostgreSQL sessions
+//! get `synchronous_commit = on` for the same durability promise.
 
 mod epochs;
 mod rows;
@@ -31,10 +32,42 @@ use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 /// Migrations for SQLite, embedded in the binary and run on every start (idempotent).
 pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The same schema for PostgreSQL (BYTEA for BLOB).
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
 /// Per-connection settings: WAL for concurrent readers, FULL sync so a commit is on disk
 /// before we answer, and a busy timeout instead of immediate `SQLITE_BUSY`.
 const SQLITE_PRAGMAS: [&str; 3] =
     ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA busy_timeout = 10000"];
+
+/// A server configured with `synchronous_commit = off` would answer before the WAL is
+/// flushed; the session setting restores the promise whatever the server default.
+const POSTGRES_SESSION: &str = "SET synchronous_commit = on";
+
+/// The database behind a URL, by its scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            _ => Err(StoreError::UnsupportedUrl(scheme.to_string())),
+        }
+    }
+
+    pub fn migrator(self) -> &'static Migrator {
+        match self {
+            Self::Sqlite => &SQLITE_MIGRATOR,
+            Self::Postgres => &POSTGRES_MIGRATOR,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -46,6 +79,8 @@ pub enum StoreError {
     Task(String),
     #[error("stored row is corrupt: {0}")]
     Corrupt(&'static str),
+    #[error("unsupported database URL scheme {0:?} (use sqlite: or postgres:)")]
+    UnsupportedUrl(String),
 }
 
 /// What happened to one input of a batch.
@@ -85,31 +120,40 @@ pub struct Counts {
 
 pub struct Store {
     pool: AnyPool,
+    backend: Backend,
     /// SQLite has one writer: serialising our writes here avoids busy retries and lets a
     /// graceful shutdown wait for the write in flight.
     write: Mutex<()>,
 }
 
 impl Store {
-    /// Opens (creating if needed, for `sqlite:` URLs with `mode=rwc`) and migrates.
+    /// Opens (creating if needed, for `sqlite:` URLs with `mode=rwc`) and migrates with the
+    /// URL's backend's migration set.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let backend = Backend::from_url(url)?;
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(4)
-            .after_connect(|conn, _meta| {
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
-                    if conn.backend_name() == "SQLite" {
-                        for pragma in SQLITE_PRAGMAS {
-                            sqlx::query(pragma).execute(&mut *conn).await?;
-                        }
+                    let session: &[&str] = match backend {
+                        Backend::Sqlite => &SQLITE_PRAGMAS,
+                        Backend::Postgres => &[POSTGRES_SESSION],
+                    };
+                    for statement in session {
+                        sqlx::query(statement).execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
             })
             .connect(url)
             .await?;
-        SQLITE_MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, write: Mutex::new(()) })
+        backend.migrator().run(&pool).await?;
+        Ok(Self { pool, backend, write: Mutex::new(()) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// A `sqlite:` URL for a file path, created if missing.
@@ -236,6 +280,22 @@ impl Store {
         rows.iter().map(rows::receipt_from_row).collect()
     }
 
+    /// The stored reading of `device_key` with the highest sequence (among equal sequences,
+    /// the later timestamp), if any.
+    pub async fn last_reading(
+        &self,
+        device_key: &[u8; 32],
+    ) -> Result<Option<SignedReading>, StoreError> {
+        let row = sqlx::query(
+            "SELECT device_key, message, signature FROM readings WHERE device_key = $1 \
+             ORDER BY sequence DESC, timestamp DESC LIMIT 1",
+        )
+        .bind(device_key.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::reading_from_row).transpose()
+    }
+
     /// Total rows per table.
     pub async fn counts(&self) -> Result<Counts, StoreError> {
         let count = |row: AnyRow| -> Result<u64, StoreError> {
@@ -273,5 +333,9 @@ fn inserted(rows_affected: u64) -> Inserted {
     }
 }
 
+#[cfg(test)]
+mod pg_schema;
+#[cfg(test)]
+mod test_db;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,7 @@
-//! Store tests against a real SQLite file in a temp dir.
+//! Store tests, each on a real SQLite file in a temp dir and on the machine's PostgreSQL in a
+//! fresh schema (`store_tests!`).
 
+use super::test_db::{store_tests, TestDb};
 use super::*;
 use ed25519_dalek::SigningKey;
 use gridmint_protocol::ed25519::signing::{public_key, sign};
@@ -47,14 +49,22 @@ fn receipt(node_id: u64, job_id: u64, finished_at: i64) -> NewReceipt {
     NewReceipt::new(signed, &CLOCK).expect("decodes")
 }
 
-async fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(&Store::sqlite_url(&dir.path().join("oracle.db"))).await.expect("open")
-}
+store_tests!(
+    duplicate_identity_is_idempotent_within_and_across_batches,
+    epoch_listing_is_by_epoch_and_sorted_by_identity,
+    receipts_are_keyed_by_identity_and_listed_by_finish_epoch,
+    u64_columns_round_trip_above_i64_max,
+    epoch_queries_read_only_the_epoch_through_an_index,
+    reopening_an_existing_database_keeps_rows_and_skips_applied_migrations,
+    existing_finds_stored_identities_across_chunks,
+    device_readings_before_selects_by_key_and_time,
+    snapshots_and_vote_intents_keep_the_first_write,
+    the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch,
+    manifests_corrections_and_veto_reasons_round_trip,
+);
 
-#[tokio::test]
-async fn duplicate_identity_is_idempotent_within_and_across_batches() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn duplicate_identity_is_idempotent_within_and_across_batches(db: TestDb) {
+    let store = db.open().await;
     let a = reading(1, 4, 1, 1_050);
     let b = reading(1, 4, 2, 1_060);
     // Given a batch that repeats `a`, When inserted, Then the repeat is a duplicate.
@@ -66,10 +76,8 @@ async fn duplicate_identity_is_idempotent_within_and_across_batches() {
     assert_eq!(store.counts().await.expect("counts"), Counts { readings: 2, receipts: 0 });
 }
 
-#[tokio::test]
-async fn epoch_listing_is_by_epoch_and_sorted_by_identity() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn epoch_listing_is_by_epoch_and_sorted_by_identity(db: TestDb) {
+    let store = db.open().await;
     // Epoch 0 is [1000, 1100), epoch 1 is [1100, 1200); 999 is before genesis.
     let e0: Vec<_> = (0..5).map(|s| reading(3, 1, s, 1_000 + 20 * s as i64)).collect();
     let e1 = reading(3, 1, 9, 1_100);
@@ -88,10 +96,8 @@ async fn epoch_listing_is_by_epoch_and_sorted_by_identity() {
     assert!(store.epoch_readings(2).await.expect("list").is_empty());
 }
 
-#[tokio::test]
-async fn receipts_are_keyed_by_identity_and_listed_by_finish_epoch() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn receipts_are_keyed_by_identity_and_listed_by_finish_epoch(db: TestDb) {
+    let store = db.open().await;
     let a = receipt(2, 1, 1_150);
     let b = receipt(2, 2, 1_099);
     let out = store.insert_receipts(&[a.clone(), b.clone(), a.clone()], 0).await.expect("insert");
@@ -101,10 +107,8 @@ async fn receipts_are_keyed_by_identity_and_listed_by_finish_epoch() {
     assert_eq!(store.counts().await.expect("counts"), Counts { readings: 0, receipts: 2 });
 }
 
-#[tokio::test]
-async fn u64_columns_round_trip_above_i64_max() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn u64_columns_round_trip_above_i64_max(db: TestDb) {
+    let store = db.open().await;
     let r = reading(4, u64::MAX, u64::MAX - 1, 1_000);
     store.insert_readings(std::slice::from_ref(&r), 0).await.expect("insert");
     let row = sqlx::query("SELECT node_id, sequence FROM readings")
@@ -115,62 +119,67 @@ async fn u64_columns_round_trip_above_i64_max() {
     assert_eq!(rows::from_db(row.get::<i64, _>(1)), u64::MAX - 1);
 }
 
-#[tokio::test]
-async fn epoch_node_queries_use_the_index() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
-    for (table, index) in [("readings", "readings_epoch_node"), ("receipts", "receipts_epoch_node")]
-    {
-        let plan = sqlx::query(&format!(
-            "EXPLAIN QUERY PLAN SELECT identity FROM {table} WHERE epoch = 3 AND node_id = 4"
-        ))
-        .fetch_all(store.pool())
-        .await
-        .expect("plan");
-        let text: Vec<String> = plan.iter().map(|r| r.get::<String, _>("detail")).collect();
-        assert!(text.iter().any(|d| d.contains(index)), "{table}: {text:?}");
+async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
+    let store = db.open().await;
+    // The close's queries (`epoch_readings`, `epoch_receipts`, `device_readings_before`) and
+    // the per-node lookup.
+    let key: &[u8] = &[1; 32];
+    for (sql, keys, index) in [
+        (
+            "SELECT device_key, message, signature FROM readings WHERE epoch = 3 \
+             ORDER BY identity",
+            &[][..],
+            "readings_epoch_node",
+        ),
+        (
+            "SELECT device_key, message, device_signature, requester_signature FROM receipts \
+             WHERE epoch = 3 ORDER BY identity",
+            &[],
+            "receipts_epoch_node",
+        ),
+        (
+            "SELECT identity FROM readings WHERE epoch = 3 AND node_id = 4",
+            &[],
+            "readings_epoch_node",
+        ),
+        (
+            "SELECT identity FROM receipts WHERE epoch = 3 AND node_id = 4",
+            &[],
+            "receipts_epoch_node",
+        ),
+        (
+            "SELECT device_key, message, signature FROM readings WHERE timestamp < 5 AND \
+             device_key IN ($1)",
+            &[key],
+            "readings_device_time",
+        ),
+    ] {
+        db.assert_index_search(&store, sql, keys, index).await;
     }
 }
 
-#[tokio::test]
-async fn pragmas_are_wal_and_full_sync() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
-    let mode: String =
-        sqlx::query("PRAGMA journal_mode").fetch_one(store.pool()).await.expect("pragma").get(0);
-    assert_eq!(mode, "wal");
-    // 2 = FULL.
-    let sync: i64 =
-        sqlx::query("PRAGMA synchronous").fetch_one(store.pool()).await.expect("pragma").get(0);
-    assert_eq!(sync, 2);
-}
-
-#[tokio::test]
-async fn reopening_an_existing_database_keeps_rows_and_skips_applied_migrations() {
-    let dir = tempfile::tempdir().expect("tempdir");
+async fn reopening_an_existing_database_keeps_rows_and_skips_applied_migrations(db: TestDb) {
     let a = reading(5, 1, 1, 1_010);
     {
-        let store = open(&dir).await;
+        let store = db.open().await;
         store.insert_readings(std::slice::from_ref(&a), 0).await.expect("insert");
         store.close().await;
     }
     // Given a database migrated by an earlier run, When the oracle starts again, Then the
     // migrations are recognised as applied and the data is intact.
-    let store = open(&dir).await;
+    let store = db.open().await;
     assert_eq!(store.counts().await.expect("counts").readings, 1);
     let applied: i64 = sqlx::query("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(store.pool())
         .await
         .expect("count")
         .get(0);
-    assert_eq!(applied, i64::try_from(SQLITE_MIGRATOR.iter().count()).expect("small"));
+    assert_eq!(applied, i64::try_from(db.backend.migrator().iter().count()).expect("small"));
     assert_eq!(store.insert_readings(&[a], 1).await.expect("insert"), [Inserted::Duplicate]);
 }
 
-#[tokio::test]
-async fn existing_finds_stored_identities_across_chunks() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn existing_finds_stored_identities_across_chunks(db: TestDb) {
+    let store = db.open().await;
     let stored: Vec<_> = (0..3).map(|s| reading(6, 1, s, 1_000)).collect();
     store.insert_readings(&stored, 0).await.expect("insert");
     // More ids than one IN chunk, the stored ones at the end.
@@ -187,10 +196,8 @@ async fn existing_finds_stored_identities_across_chunks() {
     assert!(store.existing(Table::Receipts, &ids).await.expect("existing").is_empty());
 }
 
-#[tokio::test]
-async fn device_readings_before_selects_by_key_and_time() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn device_readings_before_selects_by_key_and_time(db: TestDb) {
+    let store = db.open().await;
     let early = reading(1, 4, 1, 1_010);
     let late = reading(1, 4, 2, 1_200);
     let other = reading(2, 5, 1, 1_010);
@@ -201,10 +208,8 @@ async fn device_readings_before_selects_by_key_and_time() {
     assert!(store.device_readings_before(&[], 9_999).await.expect("query").is_empty());
 }
 
-#[tokio::test]
-async fn snapshots_and_vote_intents_keep_the_first_write() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn snapshots_and_vote_intents_keep_the_first_write(db: TestDb) {
+    let store = db.open().await;
     assert_eq!(store.save_snapshot(3, "first").await.expect("save"), "first");
     assert_eq!(store.save_snapshot(3, "second").await.expect("save"), "first");
     let intent = VoteRow {
@@ -225,10 +230,8 @@ async fn snapshots_and_vote_intents_keep_the_first_write() {
     assert_eq!(store.last_vote().await.expect("read"), Some(stored));
 }
 
-#[tokio::test]
-async fn the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch(db: TestDb) {
+    let store = db.open().await;
     let row = |epoch: u64, total: u64| LedgerRow {
         epoch,
         manifest_hash: [epoch as u8; 32],
@@ -247,10 +250,8 @@ async fn the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_
     assert_eq!(store.ledger_at(1).await.expect("read"), None);
 }
 
-#[tokio::test]
-async fn manifests_corrections_and_veto_reasons_round_trip() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn manifests_corrections_and_veto_reasons_round_trip(db: TestDb) {
+    let store = db.open().await;
     store.save_manifest(4, &[1; 32], b"borsh").await.expect("save");
     store.save_manifest(4, &[1; 32], b"other").await.expect("no-op");
     assert_eq!(store.manifest(4, &[1; 32]).await.expect("read").as_deref(), Some(&b"borsh"[..]));
@@ -260,4 +261,56 @@ async fn manifests_corrections_and_veto_reasons_round_trip() {
     store.save_veto_reason(4, 2, &[0; 32]).await.expect("save");
     store.save_veto_reason(4, 1, &[5; 32]).await.expect("save");
     assert_eq!(store.veto_reasons(4).await.expect("read"), vec![[5; 32], [0; 32]]);
+}
+
+#[tokio::test]
+async fn sqlite_pragmas_are_wal_and_full_sync() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let store = db.open().await;
+    let mode: String =
+        sqlx::query("PRAGMA journal_mode").fetch_one(store.pool()).await.expect("pragma").get(0);
+    assert_eq!(mode, "wal");
+    // 2 = FULL.
+    let sync: i64 =
+        sqlx::query("PRAGMA synchronous").fetch_one(store.pool()).await.expect("pragma").get(0);
+    assert_eq!(sync, 2);
+}
+
+#[tokio::test]
+async fn postgres_sessions_commit_synchronously_whatever_the_server_default() {
+    let db = TestDb::new(Backend::Postgres).await;
+    // Given connections that start with `synchronous_commit = off` (as a server configured for
+    // speed would hand out), When the store opens, Then its sessions commit synchronously.
+    let url = format!("{}%20-c%20synchronous_commit%3Doff", db.url);
+    let store = Store::open(&url).await.expect("open");
+    assert_eq!(store.backend(), Backend::Postgres);
+    let setting: String =
+        sqlx::query("SHOW synchronous_commit").fetch_one(store.pool()).await.expect("show").get(0);
+    assert_eq!(setting, "on");
+}
+
+#[tokio::test]
+async fn the_url_scheme_picks_the_backend() {
+    assert_eq!(Backend::from_url("sqlite://a.db?mode=rwc").expect("sqlite"), Backend::Sqlite);
+    assert_eq!(Backend::from_url("sqlite::memory:").expect("sqlite"), Backend::Sqlite);
+    assert_eq!(Backend::from_url("postgres://h/db").expect("pg"), Backend::Postgres);
+    assert_eq!(Backend::from_url("postgresql://h/db").expect("pg"), Backend::Postgres);
+    // Given a scheme without a migration set, When opened, Then nothing is connected to.
+    let Err(e) = Store::open("mysql://127.0.0.1/db").await else { panic!("opened mysql") };
+    assert!(matches!(&e, StoreError::UnsupportedUrl(s) if s == "mysql"), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "unsupported database URL scheme \"mysql\" (use sqlite: or postgres:)"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_fails_the_test_with_the_setup_hint() {
+    // A port nobody listens on: bound, then released.
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let url = format!("postgres://postgres@{port}/test");
+    let Err(message) = super::pg_schema::connect(&url).await else { panic!("connected") };
+    assert!(message.starts_with(&format!("PostgreSQL at {url} is unreachable (")), "{message}");
+    assert!(message.ends_with("; run scripts/setup to install and start it"), "{message}");
 }

@@ -1,6 +1,8 @@
-//! The watchtower's queries against a real SQLite file, sequence numbers on both sides of 2⁶³.
+//! The watchtower's queries on both backends (`store_tests!`), sequence numbers on both sides
+//! of 2⁶³.
 
 use super::*;
+use crate::store::test_db::{store_tests, TestDb};
 use crate::store::NewReading;
 use ed25519_dalek::SigningKey;
 use gridmint_protocol::ed25519::signing::{public_key, sign};
@@ -30,10 +32,6 @@ fn key(seed: u8) -> [u8; 32] {
     public_key(&SigningKey::from_bytes(&[seed; 32]))
 }
 
-async fn open(dir: &tempfile::TempDir) -> Store {
-    Store::open(&Store::sqlite_url(&dir.path().join("oracle.db"))).await.expect("open")
-}
-
 fn sequences(readings: &[SignedReading]) -> Vec<u64> {
     let mut out: Vec<u64> = readings
         .iter()
@@ -42,6 +40,13 @@ fn sequences(readings: &[SignedReading]) -> Vec<u64> {
     out.sort_unstable();
     out
 }
+
+store_tests!(
+    pages_by_receive_time_then_identity_from_the_cursor,
+    sequence_ranges_and_neighbours_follow_u64_order,
+    the_cursor_starts_at_zero_and_persists,
+    watch_queries_use_their_indexes,
+);
 
 #[test]
 fn u64_ranges_split_where_the_column_wraps() {
@@ -52,10 +57,8 @@ fn u64_ranges_split_where_the_column_wraps() {
     assert_eq!(signed_ranges(5, 4), vec![]);
 }
 
-#[tokio::test]
-async fn pages_by_receive_time_then_identity_from_the_cursor() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn pages_by_receive_time_then_identity_from_the_cursor(db: TestDb) {
+    let store = db.open().await;
     let early: Vec<_> = (0..3).map(|s| reading(1, s, s)).collect();
     let late: Vec<_> = (3..6).map(|s| reading(1, s, s)).collect();
     store.insert_readings(&early, 100).await.expect("insert");
@@ -84,10 +87,8 @@ async fn pages_by_receive_time_then_identity_from_the_cursor() {
     assert!(store.readings_received_since(201, None, 10).await.expect("page").is_empty());
 }
 
-#[tokio::test]
-async fn sequence_ranges_and_neighbours_follow_u64_order() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
+async fn sequence_ranges_and_neighbours_follow_u64_order(db: TestDb) {
+    let store = db.open().await;
     let stored = [3, 7, HALF - 1, HALF, HALF + 2, u64::MAX];
     let rows: Vec<_> = stored.iter().map(|s| reading(2, *s, 0)).collect();
     store.insert_readings(&rows, 0).await.expect("insert");
@@ -120,41 +121,35 @@ async fn sequence_ranges_and_neighbours_follow_u64_order() {
     assert_eq!(store.key_sequence_above(&key(4), 0).await.expect("above"), None);
 }
 
-#[tokio::test]
-async fn the_cursor_starts_at_zero_and_persists() {
-    let dir = tempfile::tempdir().expect("tempdir");
+async fn the_cursor_starts_at_zero_and_persists(db: TestDb) {
     {
-        let store = open(&dir).await;
+        let store = db.open().await;
         assert_eq!(store.watch_cursor().await.expect("cursor"), 0);
         store.set_watch_cursor(40).await.expect("set");
         store.set_watch_cursor(1_234).await.expect("set");
         store.close().await;
     }
-    let store = open(&dir).await;
+    let store = db.open().await;
     assert_eq!(store.watch_cursor().await.expect("cursor"), 1_234);
 }
 
-#[tokio::test]
-async fn watch_queries_use_their_indexes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = open(&dir).await;
-    for (sql, index) in [
+async fn watch_queries_use_their_indexes(db: TestDb) {
+    let store = db.open().await;
+    let key: &[u8] = &[0; 32];
+    for (sql, keys, index) in [
         (
             "SELECT identity FROM readings WHERE received_at >= 5 \
              ORDER BY received_at, identity LIMIT 10",
+            &[][..],
             "readings_received",
         ),
         (
-            "SELECT MAX(sequence) FROM readings WHERE device_key = x'00' \
+            "SELECT MAX(sequence) FROM readings WHERE device_key = $1 \
              AND sequence >= 0 AND sequence <= 9",
+            &[key],
             "readings_key_sequence",
         ),
     ] {
-        let plan = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .fetch_all(store.pool())
-            .await
-            .expect("plan");
-        let text: Vec<String> = plan.iter().map(|r| r.get::<String, _>("detail")).collect();
-        assert!(text.iter().any(|d| d.contains(index)), "{sql}: {text:?}");
+        db.assert_index_search(&store, sql, keys, index).await;
     }
 }

@@ -113,6 +113,12 @@ async fn every_route_answers_as_the_document_says() {
     assert_eq!(c.call(post, "/v1/readings", text).await.0, 415);
     let short = Some(("application/octet-stream", vec![0; wire::READING_RECORD]));
     assert_eq!(c.call(post, "/v1/receipts", short).await.0, 400);
+    let device = net.node.device.pubkey();
+    let last = format!("/v1/devices/{device}/last-reading");
+    assert_eq!(c.call(get, &last, None).await.0, 200);
+    assert_eq!(c.call(get, "/v1/devices/nobody/last-reading", None).await.0, 400);
+    let unknown = solana_keypair::Keypair::new().pubkey();
+    assert_eq!(c.call(get, &format!("/v1/devices/{unknown}/last-reading"), None).await.0, 404);
 
     // The read API over epoch 0 (finalized, empty) and its errors.
     let (status, records) = c.call(get, "/v1/epochs/0/readings", None).await;

@@ -10,7 +10,7 @@ use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
 use gridmint_oracle::ingest::{http, Ingest, IngestSettings};
 use gridmint_oracle::metrics::Metrics;
-use gridmint_oracle::store::Store;
+use gridmint_oracle::store::{Backend, Store};
 use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 use gridmint_protocol::emission::EpochClock;
 use gridmint_protocol::messages::{EnergyReading, WorkReceipt};
@@ -40,10 +40,17 @@ pub struct Harness {
     pub base: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+    /// For a PostgreSQL store: its schema, dropped with the harness.
+    _schema: Option<crate::pg_schema::PgSchema>,
 }
 
 impl Harness {
     pub async fn start(limits: Limits) -> Self {
+        Self::start_on(limits, Backend::Sqlite).await
+    }
+
+    /// The harness with its store on `backend` (PostgreSQL: a fresh schema on this machine's).
+    pub async fn start_on(limits: Limits, backend: Backend) -> Self {
         let mut env = Env::start().await;
         let staking = Staking::start(&mut env).await;
         let operator = staking.operator(&mut env, 1_000_000).await;
@@ -52,8 +59,15 @@ impl Harness {
         let source =
             Arc::new(ChainBindings::new(Arc::new(BanksChain::new(env.ctx.banks_client.clone()))));
         let dir = tempfile::tempdir().expect("tempdir");
-        let store =
-            Store::open(&Store::sqlite_url(&dir.path().join("oracle.db"))).await.expect("store");
+        let schema = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(crate::pg_schema::PgSchema::create().await),
+        };
+        let url = match &schema {
+            Some(schema) => schema.url.clone(),
+            None => Store::sqlite_url(&dir.path().join("oracle.db")),
+        };
+        let store = Store::open(&url).await.expect("store");
         let policy = CachePolicy {
             ttl: Duration::from_secs(60),
             // Always ask again for unknown keys: the lagging-RPC retry is part of a test.
@@ -87,6 +101,7 @@ impl Harness {
             base,
             http: reqwest::Client::new(),
             _dir: dir,
+            _schema: schema,
         }
     }
 
