@@ -11,15 +11,19 @@
 //! - `GET /v1/claims/{recipient}`: cumulative amount and proof against the newest root a
 //!   claim can use now (the pending root counts once its challenge period is over).
 //! - `GET|PUT /v1/corrections/{hash}`: correction documents (§9.7), checked by hash.
+//!
+//! Every error, a path parameter that does not parse included, is `{"error": "..."}`; the
+//! routes, bodies and statuses are documented in `openapi.json`.
 
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::on;
 use axum::{Json, Router};
 use gridmint_protocol::crediting::corrections::CorrectionDocument;
 use gridmint_protocol::crediting::SignedReading;
@@ -33,28 +37,30 @@ use crate::driver::Oracle;
 use crate::epoch::{explain, hex, unhex32, Outcome};
 use crate::ingest::wire;
 use crate::manifest_json::manifest_json;
+use crate::routes::{self, error, Method, Params, Route};
 use crate::sync::{solana_sha256, LedgerJson};
 
 /// Largest correction document accepted (they list excluded nodes: 33 bytes each).
 pub const MAX_CORRECTION_BYTES: usize = 1 << 20;
 
-pub fn router(oracle: Arc<Oracle>) -> Router {
-    Router::new()
-        .route("/v1/status", get(status))
-        .route("/v1/epochs/{epoch}/readings", get(readings))
-        .route("/v1/epochs/{epoch}/receipts", get(receipts))
-        .route("/v1/epochs/{epoch}/inputs", get(inputs))
-        .route("/v1/epochs/{epoch}/close", get(close))
-        .route("/v1/epochs/{epoch}/manifest", get(manifest))
-        .route("/v1/epochs/{epoch}/ledger", get(ledger))
-        .route("/v1/epochs/{epoch}/nodes/{node}/explain", get(explain_node))
-        .route("/v1/claims/{recipient}", get(claim))
-        .route("/v1/corrections/{hash}", get(correction).put(put_correction))
-        .with_state(oracle)
-}
+/// The routes of this router (see [`crate::routes`]).
+pub const ROUTES: &[Route<Arc<Oracle>>] = &[
+    Route::new(Method::Get, "/v1/status", |m| on(m, status)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/readings", |m| on(m, readings)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/receipts", |m| on(m, receipts)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/inputs", |m| on(m, inputs)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/close", |m| on(m, close)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/manifest", |m| on(m, manifest)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/ledger", |m| on(m, ledger)),
+    Route::new(Method::Get, "/v1/epochs/{epoch}/nodes/{node}/explain", |m| on(m, explain_node)),
+    Route::new(Method::Get, "/v1/claims/{recipient}", |m| on(m, claim)),
+    Route::new(Method::Get, "/v1/corrections/{hash}", |m| on(m, correction)),
+    Route::new(Method::Put, "/v1/corrections/{hash}", |m| on(m, put_correction)),
+];
 
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
+pub fn router(oracle: Arc<Oracle>) -> Router {
+    // Bodies over the limit are refused (413) before they are buffered whole.
+    routes::router(ROUTES).layer(DefaultBodyLimit::max(MAX_CORRECTION_BYTES)).with_state(oracle)
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
@@ -104,7 +110,7 @@ async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Re
     Ok(out)
 }
 
-async fn readings(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+async fn readings(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
     match epoch_readings(&o, epoch).await {
         Ok(list) => {
             let mut body = Vec::with_capacity(list.len() * wire::READING_RECORD);
@@ -115,7 +121,7 @@ async fn readings(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Respo
     }
 }
 
-async fn receipts(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+async fn receipts(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
     match o.engine.store.epoch_receipts(epoch).await {
         Ok(list) => {
             let mut body = Vec::with_capacity(list.len() * wire::RECEIPT_RECORD);
@@ -126,7 +132,7 @@ async fn receipts(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Respo
     }
 }
 
-async fn inputs(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+async fn inputs(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
     let readings = match epoch_readings(&o, epoch).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -143,7 +149,7 @@ async fn inputs(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Respons
     .into_response()
 }
 
-async fn close(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+async fn close(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
     match o.summary(epoch) {
         Some(s) => Json(s).into_response(),
         None => error(StatusCode::NOT_FOUND, format!("epoch {epoch} not computed by this oracle")),
@@ -158,9 +164,13 @@ struct ManifestQuery {
 
 async fn manifest(
     State(o): State<Arc<Oracle>>,
-    Path(epoch): Path<u64>,
-    Query(q): Query<ManifestQuery>,
+    Params(epoch): Params<u64>,
+    query: Result<Query<ManifestQuery>, QueryRejection>,
 ) -> Response {
+    let q = match query {
+        Ok(Query(q)) => q,
+        Err(r) => return error(r.status(), r.body_text()),
+    };
     let store = &o.engine.store;
     let wanted = match q.hash.as_deref().map(unhex32) {
         Some(None) => return error(StatusCode::BAD_REQUEST, "hash must be 64 hex digits"),
@@ -190,7 +200,7 @@ async fn manifest(
     }
 }
 
-async fn ledger(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Response {
+async fn ledger(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
     match o.engine.store.ledger_at(epoch).await {
         Ok(Some(row)) => Json(LedgerJson::from_row(&row)).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("epoch {epoch} is not finalized here")),
@@ -200,7 +210,7 @@ async fn ledger(State(o): State<Arc<Oracle>>, Path(epoch): Path<u64>) -> Respons
 
 async fn explain_node(
     State(o): State<Arc<Oracle>>,
-    Path((epoch, node)): Path<(u64, String)>,
+    Params((epoch, node)): Params<(u64, String)>,
 ) -> Response {
     let Some(node) = wire::b58_32(&node) else {
         return error(StatusCode::BAD_REQUEST, "node must be a base58 account address");
@@ -239,7 +249,7 @@ async fn explain_node(
     }
 }
 
-async fn claim(State(o): State<Arc<Oracle>>, Path(recipient): Path<String>) -> Response {
+async fn claim(State(o): State<Arc<Oracle>>, Params(recipient): Params<String>) -> Response {
     let Some(recipient) = wire::b58_32(&recipient) else {
         return error(StatusCode::BAD_REQUEST, "recipient must be a base58 public key");
     };
@@ -291,7 +301,7 @@ async fn claim(State(o): State<Arc<Oracle>>, Path(recipient): Path<String>) -> R
     .into_response()
 }
 
-async fn correction(State(o): State<Arc<Oracle>>, Path(hash): Path<String>) -> Response {
+async fn correction(State(o): State<Arc<Oracle>>, Params(hash): Params<String>) -> Response {
     let Some(hash) = unhex32(&hash) else {
         return error(StatusCode::BAD_REQUEST, "hash must be 64 hex digits");
     };
@@ -307,15 +317,21 @@ async fn correction(State(o): State<Arc<Oracle>>, Path(hash): Path<String>) -> R
 /// §9.7 commits a malformed document as "changes nothing" and the oracles need its bytes.
 async fn put_correction(
     State(o): State<Arc<Oracle>>,
-    Path(hash): Path<String>,
-    body: Bytes,
+    Params(hash): Params<String>,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let Some(hash) = unhex32(&hash) else {
         return error(StatusCode::BAD_REQUEST, "hash must be 64 hex digits");
     };
-    if body.len() > MAX_CORRECTION_BYTES {
-        return error(StatusCode::PAYLOAD_TOO_LARGE, "correction document too large");
-    }
+    let too_large = StatusCode::PAYLOAD_TOO_LARGE;
+    let body = match body {
+        Ok(b) if b.len() <= MAX_CORRECTION_BYTES => b,
+        Ok(_) => return error(too_large, "correction document too large"),
+        Err(r) if r.status() == too_large => {
+            return error(too_large, "correction document too large")
+        }
+        Err(r) => return error(r.status(), r.body_text()),
+    };
     if solana_sha256(&body) != hash {
         return error(StatusCode::BAD_REQUEST, "SHA-256 of the body is not the hash in the path");
     }

@@ -69,7 +69,9 @@ pub async fn status(config: &Config) -> anyhow::Result<Value> {
 /// Computes `epoch` from this oracle's store (as the loop would) and, with `vote`, votes.
 pub async fn close_epoch(config: &Config, epoch: u64, vote: bool) -> anyhow::Result<Value> {
     let chain = chain_of(config)?;
-    let ingest = crate::serve::build(config).await?;
+    // A one-shot command: its metrics are not exported.
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let ingest = crate::serve::build(config, Arc::clone(&metrics)).await?;
     let engine = Engine {
         chain: Arc::clone(&chain),
         store: Arc::clone(&ingest.store),
@@ -109,6 +111,7 @@ pub async fn close_epoch(config: &Config, epoch: u64, vote: bool) -> anyhow::Res
                     },
                     attempts: 5,
                     backoff: std::time::Duration::from_millis(500),
+                    metrics,
                 };
                 out["vote"] = json!(format!("{:?}", voter.vote(&c.report).await?));
             }

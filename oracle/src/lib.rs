@@ -8,7 +8,8 @@
 //!   the rules.
 //! - [`sync`]: peers' inputs, results, manifests and ledgers over HTTP.
 //! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
-//! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process.
+//! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process;
+//!   [`routes`]: every route as data (checked against `openapi.json`); [`metrics`]: Prometheus.
 //! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
 
@@ -19,6 +20,8 @@ pub mod driver;
 pub mod epoch;
 pub mod ingest;
 pub mod manifest_json;
+pub mod metrics;
+pub mod routes;
 pub mod serve;
 pub mod store;
 pub mod sync;

@@ -10,6 +10,7 @@ use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 
 use anchor_lang::prelude::Pubkey;
+use axum::Router;
 use gridmint_protocol::emission::EpochClock;
 use gridmint_sdk::chain::RpcChain;
 use solana_client::nonblocking::rpc_client::RpcClient;
@@ -25,14 +26,15 @@ use crate::ingest::bindings_chain::ChainBindings;
 use crate::ingest::bindings_file::FileBindings;
 use crate::ingest::rate_limit::RateLimiter;
 use crate::ingest::{http, Ingest, IngestSettings};
+use crate::metrics::{MeteredChain, Metrics};
 use crate::store::Store;
 use crate::sync::Peers;
 use crate::watchtower::Watchtower;
 use gridmint_sdk::chain::Chain;
 use gridmint_sdk::vote::ComputeBudget;
 
-/// Opens the store and the binding source named by `config`.
-pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
+/// Opens the store and the binding source named by `config`; ingest counts into `metrics`.
+pub async fn build(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc<Ingest>> {
     let deployment = match &config.deployment {
         Some(text) => text.parse::<Pubkey>().map_err(|e| anyhow::anyhow!("deployment: {e}"))?,
         None => gridmint_sdk::node_staking::config_address(),
@@ -54,8 +56,9 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
                 );
             }
             let client = RpcClient::new_with_commitment(url.clone(), commitment);
-            let chain = RpcChain::new(Arc::new(client), commitment);
-            Some(Arc::new(ChainBindings::new(Arc::new(chain))))
+            let chain = Arc::new(RpcChain::new(Arc::new(client), commitment));
+            let chain = Arc::new(MeteredChain::new(chain, Arc::clone(&metrics)));
+            Some(Arc::new(ChainBindings::new(chain)))
         }
         None => None,
     };
@@ -67,6 +70,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
     if clock.epoch_seconds <= 0 {
         anyhow::bail!("epoch_seconds must be positive");
     }
+    metrics.epoch_seconds(clock.epoch_seconds);
     let source: Arc<dyn BindingDirectory> = match (&config.bindings.file, rpc) {
         (Some(path), _) => {
             tracing::warn!(path = %path.display(), "bindings from a file: development only");
@@ -92,6 +96,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Arc<Ingest>> {
         bindings: CachedBindings::new(source, policy),
         reading_limit: RateLimiter::new(config.ingest.readings_per_device_minute),
         receipt_limit: RateLimiter::new(config.ingest.receipts_per_device_minute),
+        metrics,
     }))
 }
 
@@ -129,8 +134,19 @@ pub fn oracle(
             micro_lamports_per_cu: config.oracle.priority_fee_micro_lamports,
         },
     };
-    let peers = Peers::new(config.oracle.peers.clone(), config.oracle.peer_timeout);
+    let metrics = Arc::clone(&ingest.metrics);
+    let peers = Peers::new(config.oracle.peers.clone(), config.oracle.peer_timeout, metrics);
     Ok(Arc::new(Oracle::new(engine, ingest, peers, keypair, settings)))
+}
+
+/// Every route the process serves: ingest, `/health`, `/metrics` and `/openapi.json`, and the
+/// read API when there is an epoch loop (`oracle`).
+pub fn app(ingest: Arc<Ingest>, oracle: Option<Arc<Oracle>>) -> Router {
+    let app = http::router(ingest);
+    match oracle {
+        Some(oracle) => app.merge(crate::api::router(oracle)),
+        None => app,
+    }
 }
 
 /// Serves on `config.listen` until `shutdown` resolves, then drains and closes the store.
@@ -148,14 +164,17 @@ pub async fn run_on(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let ingest = build(&config).await?;
-    let mut app = http::router(Arc::clone(&ingest));
+    // The process's one set of metrics, shared by everything below.
+    let metrics = Arc::new(Metrics::new());
+    let ingest = build(&config, Arc::clone(&metrics)).await?;
+    let mut looping = None;
     let stopping = Arc::new(Notify::new());
     let mut tasks = Vec::new();
     match chain(&config)? {
         Some(chain) => {
+            let chain: Arc<dyn Chain> = Arc::new(MeteredChain::new(chain, Arc::clone(&metrics)));
             let oracle = oracle(&config, Arc::clone(&ingest), Arc::clone(&chain))?;
-            app = app.merge(crate::api::router(Arc::clone(&oracle)));
+            looping = Some(Arc::clone(&oracle));
             let stop = Arc::clone(&stopping);
             let interval = config.oracle.tick_interval;
             tasks.push(tokio::spawn(oracle.run(interval, async move { stop.notified().await })));
@@ -166,17 +185,20 @@ pub async fn run_on(
                 let store = Arc::clone(&ingest.store);
                 let watchtower = Watchtower::from_config(&settings, store, chain).await?;
                 let stop = Arc::clone(&stopping);
+                let metrics = Arc::clone(&metrics);
                 tasks.push(tokio::spawn(async move {
-                    watchtower.run(settings.interval, async move { stop.notified().await }).await
+                    let stopped = async move { stop.notified().await };
+                    watchtower.run(settings.interval, &metrics, stopped).await
                 }));
             }
         }
         None => tracing::warn!("no rpc_url: ingest only (no close, vote, read API or watchtower)"),
     }
+    let router = app(Arc::clone(&ingest), looping);
     // Tests and operators read the bound address from this line (port 0 picks a free one).
     tracing::info!("listening on {}", listener.local_addr()?);
     let notify = Arc::clone(&stopping);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: draining requests in flight");
         notify.notify_waiters();

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::epoch::{hex, unhex32};
 use crate::ingest::wire::{self, Format};
 use crate::ingest::{Answer, Ingest};
+use crate::metrics::Metrics;
 use crate::store::LedgerRow;
 
 /// Largest peer response read (an epoch's inputs as binary records: about 1.4 M readings).
@@ -81,19 +82,29 @@ pub struct Pulled {
 pub struct Peers {
     client: reqwest::Client,
     pub urls: Vec<String>,
+    metrics: Arc<Metrics>,
 }
 
 impl Peers {
-    pub fn new(urls: Vec<String>, timeout: Duration) -> Self {
+    pub fn new(urls: Vec<String>, timeout: Duration, metrics: Arc<Metrics>) -> Self {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let urls = urls.into_iter().map(|u| u.trim_end_matches('/').to_string()).collect();
-        Self { client, urls }
+        Self { client, urls, metrics }
     }
 
-    async fn get(&self, url: &str) -> Result<Option<Vec<u8>>, String> {
+    /// `fetch` names what is fetched in the error count (one of `metrics::PEER_FETCHES`).
+    async fn get(&self, fetch: &'static str, url: &str) -> Result<Option<Vec<u8>>, String> {
+        let result = self.get_once(url).await;
+        if result.is_err() {
+            self.metrics.peer_fetch_error(fetch);
+        }
+        result
+    }
+
+    async fn get_once(&self, url: &str) -> Result<Option<Vec<u8>>, String> {
         let response = self.client.get(url).send().await.map_err(|e| e.to_string())?;
         match response.status() {
             s if s == reqwest::StatusCode::NOT_FOUND => Ok(None),
@@ -133,14 +144,14 @@ impl Peers {
             answers.iter().filter(|a| matches!(a, Answer::Accepted { .. })).count() as u64
         };
         let url = format!("{peer}/v1/epochs/{epoch}/readings");
-        if let Some(body) = self.get(&url).await?.filter(|b| !b.is_empty()) {
+        if let Some(body) = self.get("readings", &url).await?.filter(|b| !b.is_empty()) {
             let items = wire::parse_readings(Format::Binary, &body, usize::MAX)
                 .map_err(|e| format!("readings: {e:?}"))?;
             let answers = ingest.peer_readings(items).await.map_err(|e| e.to_string())?;
             accepted = accepted.saturating_add(count(&answers));
         }
         let url = format!("{peer}/v1/epochs/{epoch}/receipts");
-        if let Some(body) = self.get(&url).await?.filter(|b| !b.is_empty()) {
+        if let Some(body) = self.get("receipts", &url).await?.filter(|b| !b.is_empty()) {
             let items = wire::parse_receipts(Format::Binary, &body, usize::MAX)
                 .map_err(|e| format!("receipts: {e:?}"))?;
             let answers = ingest.peer_receipts(items).await.map_err(|e| e.to_string())?;
@@ -161,9 +172,10 @@ impl Peers {
     ) -> u32 {
         let want = hex(vote_hash);
         let mut keys = std::collections::BTreeSet::new();
+        let mut diverging = 0;
         for peer in &self.urls {
             let url = format!("{peer}/v1/epochs/{epoch}/close");
-            match self.get(&url).await {
+            match self.get("close", &url).await {
                 Ok(Some(body)) => match serde_json::from_slice::<CloseSummary>(&body) {
                     Ok(s) if s.epoch == epoch && s.vote_hash == want => {
                         let key = s.oracle.as_deref().and_then(|k| k.parse().ok());
@@ -177,6 +189,7 @@ impl Peers {
                         }
                     }
                     Ok(s) => {
+                        diverging += 1;
                         tracing::info!(peer, epoch, theirs = %s.vote_hash, ours = %want, "peer disagrees")
                     }
                     Err(e) => tracing::warn!(peer, error = %e, "peer close summary unreadable"),
@@ -185,6 +198,7 @@ impl Peers {
                 Err(e) => tracing::warn!(peer, epoch, error = %e, "peer unreachable"),
             }
         }
+        self.metrics.peers_diverging(diverging);
         u32::try_from(keys.len()).unwrap_or(u32::MAX)
     }
 
@@ -195,7 +209,7 @@ impl Peers {
                 "{peer}/v1/epochs/{epoch}/manifest?format=borsh&hash={}",
                 hex(manifest_hash)
             );
-            if let Ok(Some(body)) = self.get(&url).await {
+            if let Ok(Some(body)) = self.get("manifest", &url).await {
                 if solana_sha256(&body) == *manifest_hash {
                     return Some(body);
                 }
@@ -210,7 +224,7 @@ impl Peers {
         let mut out = Vec::new();
         for peer in &self.urls {
             let url = format!("{peer}/v1/epochs/{epoch}/ledger");
-            if let Ok(Some(body)) = self.get(&url).await {
+            if let Ok(Some(body)) = self.get("ledger", &url).await {
                 match serde_json::from_slice::<LedgerJson>(&body).ok().and_then(|j| j.to_row()) {
                     Some(row) => out.push(row),
                     None => tracing::warn!(peer, epoch, "peer ledger unreadable"),
@@ -224,7 +238,7 @@ impl Peers {
     pub async fn correction(&self, hash: &Hash32) -> Option<Vec<u8>> {
         for peer in &self.urls {
             let url = format!("{peer}/v1/corrections/{}", hex(hash));
-            if let Ok(Some(body)) = self.get(&url).await {
+            if let Ok(Some(body)) = self.get("correction", &url).await {
                 if solana_sha256(&body) == *hash {
                     return Some(body);
                 }
@@ -262,8 +276,8 @@ mod tests {
 
     #[test]
     fn peer_urls_lose_trailing_slashes() {
-        let peers =
-            Peers::new(vec!["http://a:1/".into(), "http://b:2".into()], Duration::from_secs(1));
+        let urls = vec!["http://a:1/".into(), "http://b:2".into()];
+        let peers = Peers::new(urls, Duration::from_secs(1), Arc::new(Metrics::new()));
         assert_eq!(peers.urls, ["http://a:1", "http://b:2"]);
     }
 }

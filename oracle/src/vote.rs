@@ -11,7 +11,7 @@
 //! fresh blockhash; program errors that mean "not now" are returned for the driver to act on.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anchor_lang::{AnchorDeserialize, AnchorSerialize};
 use gridmint_protocol::merkle::Hash32;
@@ -21,6 +21,7 @@ use gridmint_sdk::rewards::{EpochState, EpochStatus, SubmitReportArgs};
 use gridmint_sdk::vote::{vote_instructions, ComputeBudget};
 use solana_signer::Signer;
 
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError, VoteRow, VoteStatus};
 
 /// What a vote attempt ended in.
@@ -41,6 +42,32 @@ pub enum VoteOutcome {
     NotAnOracle,
     /// The program refused for a reason that passes with time or a new round (its name).
     NotNow(String),
+}
+
+/// Labels of vote outcomes in metrics: [`VoteOutcome::label`]'s values, and `error`.
+pub const VOTE_OUTCOMES: [&str; 8] = [
+    "sent",
+    "already_voted",
+    "final",
+    "determinism_alarm",
+    "intent_differs",
+    "not_an_oracle",
+    "not_now",
+    "error",
+];
+
+impl VoteOutcome {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Sent { .. } => "sent",
+            Self::AlreadyVoted { .. } => "already_voted",
+            Self::Final => "final",
+            Self::DeterminismAlarm { .. } => "determinism_alarm",
+            Self::IntentDiffers { .. } => "intent_differs",
+            Self::NotAnOracle => "not_an_oracle",
+            Self::NotNow(_) => "not_now",
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +101,7 @@ pub struct Voter {
     /// Sends per vote before giving up on transport errors.
     pub attempts: u32,
     pub backoff: Duration,
+    pub metrics: Arc<Metrics>,
 }
 
 fn args_of(report: &EpochReport, round: u32) -> SubmitReportArgs {
@@ -103,6 +131,12 @@ fn on_chain_vote(state: &EpochState, slot: usize, set_version: u32) -> Option<Ha
 impl Voter {
     /// Votes for `report` in the epoch's current round (see the module docs).
     pub async fn vote(&self, report: &EpochReport) -> Result<VoteOutcome, VoteError> {
+        let outcome = self.vote_once(report).await;
+        self.metrics.vote(outcome.as_ref().map_or("error", VoteOutcome::label));
+        outcome
+    }
+
+    async fn vote_once(&self, report: &EpochReport) -> Result<VoteOutcome, VoteError> {
         let me = self.keypair.pubkey();
         let config = self.chain.rewards_config().await?.account.ok_or(VoteError::NoConfig)?;
         let Some(slot) = config.oracles.slot_of(&me) else { return Ok(VoteOutcome::NotAnOracle) };
@@ -132,6 +166,7 @@ impl Voter {
                 signature: None,
             })
             .await?;
+        let stored = Instant::now();
         if intent.vote_hash != ours {
             // The earlier intent may still be in flight; sending ours too could put two
             // results of this oracle in play. Wait for the round to change instead.
@@ -144,7 +179,11 @@ impl Voter {
         }
         let args = SubmitReportArgs::try_from_slice(&intent.report)
             .map_err(|_| VoteError::CorruptIntent)?;
-        self.send(args, slot, set_version, intent.vote_hash).await
+        let outcome = self.send(args, slot, set_version, intent.vote_hash).await;
+        if let Ok(VoteOutcome::Sent { .. }) = outcome {
+            self.metrics.vote_confirmed(stored.elapsed());
+        }
+        outcome
     }
 
     /// The outcome when the chain already holds this slot's vote for the round.

@@ -11,15 +11,16 @@ use crate::epoch::{matches_chain, EngineError};
 use crate::store::LedgerRow;
 
 impl Oracle {
-    /// Makes the ledger hold exactly the chain's finalized epochs' states.
-    pub(super) async fn follow_chain(&self, config: &rw::Config) -> Result<(), DriverError> {
+    /// Makes the ledger hold exactly the chain's finalized epochs' states; `true` when it
+    /// now holds the last one (or none is finalized yet).
+    pub(super) async fn follow_chain(&self, config: &rw::Config) -> Result<bool, DriverError> {
         let store = &self.engine.store;
         let next = config.next_epoch;
         let dropped = store.drop_ledger_from(next).await.map_err(EngineError::from)?;
         if dropped > 0 {
             tracing::warn!(epoch = next, "epoch reopened on chain (veto): its state is forgotten");
         }
-        let Some(last) = next.checked_sub(1) else { return Ok(()) };
+        let Some(last) = next.checked_sub(1) else { return Ok(true) };
         let held = store.ledger_at(last).await.map_err(EngineError::from)?;
         let state = self.engine.chain.epoch_state(last).await?.account;
         // Root and total can survive a veto unchanged while the manifest changed (an excluded
@@ -28,19 +29,19 @@ impl Oracle {
             state.as_ref().is_none_or(|s| s.report.manifest_hash == row.manifest_hash)
         };
         if held.as_ref().is_some_and(|row| matches_chain(row, config) && same_manifest(row)) {
-            return Ok(());
+            return Ok(true);
         }
         let Some(state) = state else {
             return self.adopt_ledger(config, last, None).await;
         };
         if state.status != EpochStatus::Final {
-            return Ok(());
+            return Ok(false);
         }
         let hash = state.report.manifest_hash;
         if let Some(c) = self.published(last).filter(|c| c.report.manifest_hash == hash) {
             self.engine.record_final(&c).await?;
             tracing::info!(epoch = last, "epoch finalized with this oracle's result");
-            return Ok(());
+            return Ok(true);
         }
         // Outvoted or absent: replay the finalized manifest on the previous state.
         if let Some(previous) = self.engine.previous_state(last).await? {
@@ -67,7 +68,7 @@ impl Oracle {
                             epoch = last,
                             "adopted the finalized manifest of other oracles"
                         );
-                        return Ok(());
+                        return Ok(true);
                     }
                 }
             }
@@ -82,7 +83,7 @@ impl Oracle {
         config: &rw::Config,
         last: u64,
         manifest_hash: Option<[u8; 32]>,
-    ) -> Result<(), DriverError> {
+    ) -> Result<bool, DriverError> {
         for row in self.peers.ledgers(last).await {
             let tree_root = gridmint_protocol::merkle::CumulativeTree::new(row.leaves.clone())
                 .map(|t| t.root())
@@ -95,10 +96,10 @@ impl Oracle {
             if row.epoch == last && consistent && matches_chain(&row, config) {
                 self.engine.store.save_ledger(&row).await.map_err(EngineError::from)?;
                 tracing::warn!(epoch = last, "continuing from a peer's finalized state");
-                return Ok(());
+                return Ok(true);
             }
         }
         tracing::warn!(epoch = last, "finalized state of the last epoch unknown; will retry");
-        Ok(())
+        Ok(false)
     }
 }

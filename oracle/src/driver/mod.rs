@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anchor_lang::prelude::Pubkey;
 use gridmint_sdk::chain::{ChainExt, Keypair};
@@ -16,6 +16,7 @@ use gridmint_sdk::vote::{close_epoch_instructions, ComputeBudget};
 use serde::Serialize;
 
 mod follow;
+mod observe;
 use solana_signer::Signer;
 
 use crate::epoch::close::Closed;
@@ -57,6 +58,16 @@ pub enum DriverError {
     Chain(#[from] gridmint_sdk::chain::ChainError),
     #[error("rewards config not found: is the deployment initialised and the RPC right?")]
     NoConfig,
+}
+
+impl DriverError {
+    /// Whether the store failed (counted apart from chain errors).
+    pub fn is_store(&self) -> bool {
+        matches!(
+            self,
+            Self::Engine(EngineError::Store(_)) | Self::Vote(crate::vote::VoteError::Store(_))
+        )
+    }
 }
 
 /// Driver settings.
@@ -150,6 +161,7 @@ impl Oracle {
             budget: settings.budget,
             attempts: 5,
             backoff: Duration::from_millis(500),
+            metrics: Arc::clone(&ingest.metrics),
         });
         Self {
             engine,
@@ -201,7 +213,12 @@ impl Oracle {
             s.last_step = format!("{step:?}");
             match step {
                 Step::Voted { outcome: VoteOutcome::DeterminismAlarm { .. }, epoch } => {
-                    s.alarms.push(format!("determinism alarm in epoch {epoch}"));
+                    let alarm = format!("determinism alarm in epoch {epoch}");
+                    // Each tick finds it again: count it once while it is listed.
+                    if !s.alarms.contains(&alarm) {
+                        self.ingest.metrics.determinism_alarm();
+                    }
+                    s.alarms.push(alarm);
                 }
                 Step::Voted { outcome, epoch } => {
                     s.last_vote = Some(format!("{epoch}: {outcome:?}"))
@@ -234,7 +251,8 @@ impl Oracle {
                 tracing::warn!(epoch = ended, error = %e, "snapshot failed; retrying next tick");
             }
         }
-        self.follow_chain(&config).await?;
+        let holds_last = self.follow_chain(&config).await?;
+        self.observe(&config, now, holds_last).await;
         if self.settings.close_epochs {
             self.crank_close(&config).await;
         }
@@ -269,8 +287,12 @@ impl Oracle {
         if pulled.accepted > 0 {
             tracing::info!(epoch, accepted = pulled.accepted, "inputs pulled from peers");
         }
+        let started = Instant::now();
         let closed = match self.engine.compute(config, epoch, state.as_ref()).await? {
-            Outcome::Closed(c) => c,
+            Outcome::Closed(c) => {
+                self.ingest.metrics.epoch_closed(started.elapsed());
+                c
+            }
             Outcome::Abstain(reason) => {
                 tracing::warn!(epoch, %reason, "abstaining");
                 return Ok(Step::Abstained { epoch, reason });
@@ -356,7 +378,12 @@ impl Oracle {
             }
             match self.tick().await {
                 Ok(step) => tracing::debug!(?step, "tick"),
-                Err(e) => tracing::warn!(error = %e, "tick failed; retrying next tick"),
+                Err(e) => {
+                    if e.is_store() {
+                        self.ingest.metrics.store_error("epoch_loop");
+                    }
+                    tracing::warn!(error = %e, "tick failed; retrying next tick");
+                }
             }
         }
     }

@@ -8,16 +8,20 @@
 //! answers every item: the others are committed, and resending them is harmless because
 //! duplicates are idempotent), 503 with `Retry-After` when the store failed (nothing of the
 //! request was committed). Errors are `{"error": "..."}`. Nothing here panics on input.
+//!
+//! Also served here, in every mode: `GET /health`, `GET /metrics` (OpenMetrics text) and
+//! `GET /openapi.json` (the document of the whole API).
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::on;
 use axum::{Json, Router};
 use base64::Engine;
 use gridmint_protocol::messages::EnergyReading;
@@ -26,20 +30,25 @@ use serde_json::json;
 use super::verify::Reject;
 use super::wire::{self, BodyError, Format};
 use super::{Answer, Ingest};
+use crate::routes::{self, Method, Params, Route};
 use crate::store::StoreError;
 
 /// Seconds a rate-limited device should wait: one minute of its own clock.
 pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u32 = 60;
 
+/// The routes of this router (see [`crate::routes`]).
+pub const ROUTES: &[Route<Arc<Ingest>>] = &[
+    Route::new(Method::Post, "/v1/readings", |m| on(m, readings)),
+    Route::new(Method::Post, "/v1/receipts", |m| on(m, receipts)),
+    Route::new(Method::Get, "/v1/devices/{key}/last-reading", |m| on(m, last_reading)),
+    Route::new(Method::Get, "/health", |m| on(m, health)),
+    Route::new(Method::Get, "/metrics", |m| on(m, metrics)),
+    Route::new(Method::Get, "/openapi.json", |m| on(m, openapi)),
+];
+
 pub fn router(ingest: Arc<Ingest>) -> Router {
     let limit = ingest.settings.max_body_bytes;
-    Router::new()
-        .route("/v1/readings", post(readings))
-        .route("/v1/receipts", post(receipts))
-        .route("/v1/devices/{key}/last-reading", get(last_reading))
-        .route("/health", get(health))
-        .layer(DefaultBodyLimit::max(limit))
-        .with_state(ingest)
+    routes::router(ROUTES).layer(DefaultBodyLimit::max(limit)).with_state(ingest)
 }
 
 async fn readings(
@@ -47,13 +56,15 @@ async fn readings(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let items = match parse(&headers, body, |f, b| {
+    let started = Instant::now();
+    let response = match parse(&headers, body, |f, b| {
         wire::parse_readings(f, b, ingest.settings.max_batch_items)
     }) {
-        Ok(items) => items,
-        Err((status, reason)) => return error(status, &reason),
+        Ok(items) => answer(&ingest, "reading", ingest.readings(items).await),
+        Err((status, reason)) => error(status, &reason),
     };
-    answer(ingest.readings(items).await)
+    ingest.metrics.ingest_request("reading", response.status().as_u16(), started.elapsed());
+    response
 }
 
 async fn receipts(
@@ -61,13 +72,15 @@ async fn receipts(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let items = match parse(&headers, body, |f, b| {
+    let started = Instant::now();
+    let response = match parse(&headers, body, |f, b| {
         wire::parse_receipts(f, b, ingest.settings.max_batch_items)
     }) {
-        Ok(items) => items,
-        Err((status, reason)) => return error(status, &reason),
+        Ok(items) => answer(&ingest, "receipt", ingest.receipts(items).await),
+        Err((status, reason)) => error(status, &reason),
     };
-    answer(ingest.receipts(items).await)
+    ingest.metrics.ingest_request("receipt", response.status().as_u16(), started.elapsed());
+    response
 }
 
 async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
@@ -75,14 +88,23 @@ async fn health(State(ingest): State<Arc<Ingest>>) -> Response {
         Ok(()) => Json(json!({"status": "ok"})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
+            ingest.metrics.store_error("health");
             error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable")
         }
     }
 }
 
+async fn metrics(State(ingest): State<Arc<Ingest>>) -> Response {
+    ([(CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], ingest.metrics.encode()).into_response()
+}
+
+async fn openapi() -> Response {
+    ([(CONTENT_TYPE, "application/json")], routes::OPENAPI_JSON).into_response()
+}
+
 /// The stored reading of a device key with the highest sequence: where an agent with a
 /// fresh journal continues (it verifies the signature itself). 404 when there is none.
-async fn last_reading(State(ingest): State<Arc<Ingest>>, Path(key): Path<String>) -> Response {
+async fn last_reading(State(ingest): State<Arc<Ingest>>, Params(key): Params<String>) -> Response {
     let Some(device_key) = wire::b58_32(&key) else {
         return error(StatusCode::BAD_REQUEST, "device key must be base58 of 32 bytes");
     };
@@ -91,6 +113,7 @@ async fn last_reading(State(ingest): State<Arc<Ingest>>, Path(key): Path<String>
         Ok(None) => return error(StatusCode::NOT_FOUND, "no reading from this device key"),
         Err(e) => {
             tracing::error!(error = %e, "store read failed");
+            ingest.metrics.store_error("ingest");
             return error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable; retry");
         }
     };
@@ -132,16 +155,22 @@ fn parse<T>(
     })
 }
 
-fn answer(result: Result<Vec<Answer>, StoreError>) -> Response {
+fn answer(
+    ingest: &Ingest,
+    kind: &'static str,
+    result: Result<Vec<Answer>, StoreError>,
+) -> Response {
     let answers = match result {
         Ok(answers) => answers,
         Err(e) => {
             tracing::error!(error = %e, "store write failed");
+            ingest.metrics.store_error("ingest");
             let mut r = error(StatusCode::SERVICE_UNAVAILABLE, "store unavailable; retry");
             r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return r;
         }
     };
+    ingest.metrics.ingest_answers(kind, &answers);
     let limited =
         answers.iter().any(|a| matches!(a, Answer::Rejected { reason: Reject::RateLimited, .. }));
     let mut response = Json(json!({ "results": answers })).into_response();
@@ -155,5 +184,5 @@ fn answer(result: Result<Vec<Answer>, StoreError>) -> Response {
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+    routes::error(status, message)
 }

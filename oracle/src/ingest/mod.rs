@@ -19,6 +19,7 @@ use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 use gridmint_protocol::emission::EpochClock;
 use serde::Serialize;
 
+use crate::metrics::Metrics;
 use crate::store::{Inserted, NewReading, NewReceipt, Store, StoreError, Table};
 use bindings::CachedBindings;
 use rate_limit::RateLimiter;
@@ -67,6 +68,8 @@ pub struct Ingest {
     pub bindings: CachedBindings,
     pub reading_limit: RateLimiter,
     pub receipt_limit: RateLimiter,
+    /// The process's metrics (ingest counts here; the loop and the voter share them).
+    pub metrics: Arc<Metrics>,
 }
 
 /// Which kind of input, and how to check and store it.

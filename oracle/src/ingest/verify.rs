@@ -37,6 +37,32 @@ pub enum Reject {
 }
 
 impl Reject {
+    /// Every reason (metrics start each at zero).
+    pub const ALL: [Reject; 8] = [
+        Self::Malformed,
+        Self::BadSignature,
+        Self::BadRequesterSignature,
+        Self::WrongDeployment,
+        Self::UnknownDevice,
+        Self::BindingNodeMismatch,
+        Self::RateLimited,
+        Self::Unavailable,
+    ];
+
+    /// The code as answered (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::BadSignature => "bad_signature",
+            Self::BadRequesterSignature => "bad_requester_signature",
+            Self::WrongDeployment => "wrong_deployment",
+            Self::UnknownDevice => "unknown_device",
+            Self::BindingNodeMismatch => "binding_node_mismatch",
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
     pub fn retryable(self) -> bool {
         matches!(self, Self::UnknownDevice | Self::RateLimited | Self::Unavailable)
     }
@@ -102,4 +128,16 @@ pub async fn check_binding(bindings: &CachedBindings, c: &Checked) -> Result<Bin
         return Err(Reject::BindingNodeMismatch);
     }
     Ok(binding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_labels_are_the_answered_codes() {
+        for reason in Reject::ALL {
+            assert_eq!(serde_json::to_value(reason).expect("json"), reason.as_str());
+        }
+    }
 }

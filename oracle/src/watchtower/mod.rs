@@ -31,6 +31,7 @@ use solana_signer::Signer;
 use tokio::time::MissedTickBehavior;
 
 use crate::config::WatchtowerConfig;
+use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use gridmint_ops::read_keypair_file;
 
@@ -166,7 +167,12 @@ impl Watchtower {
 
     /// Runs a pass every `interval` (the first at once) until `shutdown` resolves, which also
     /// abandons a pass in flight (its cursor is not saved; a report already sent stands).
-    pub async fn run(&self, interval: Duration, shutdown: impl Future<Output = ()>) {
+    pub async fn run(
+        &self,
+        interval: Duration,
+        metrics: &Metrics,
+        shutdown: impl Future<Output = ()>,
+    ) {
         tokio::pin!(shutdown);
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -179,7 +185,12 @@ impl Watchtower {
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
-                result = self.run_once() => log_pass(&result),
+                result = self.run_once() => {
+                    if let Err(WatchError::Store(_)) = &result {
+                        metrics.store_error("watchtower");
+                    }
+                    log_pass(&result);
+                }
             }
         }
         tracing::info!("watchtower stopped");

@@ -11,7 +11,9 @@ use gridmint_oracle::epoch::Engine;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
-use gridmint_oracle::ingest::{http, wire, Ingest, IngestSettings};
+use gridmint_oracle::ingest::{wire, Ingest, IngestSettings};
+use gridmint_oracle::metrics::Metrics;
+use gridmint_oracle::serve;
 use gridmint_oracle::store::Store;
 use gridmint_oracle::sync::Peers;
 use gridmint_protocol::crediting::SignedReading;
@@ -120,6 +122,14 @@ impl Net {
         (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
     }
 
+    /// Oracle `i`'s `/metrics` text.
+    pub async fn metrics(&self, i: usize) -> String {
+        let url = format!("{}/metrics", self.oracles[i].base);
+        let r = self.http.get(url).send().await.expect("scrape");
+        assert_eq!(r.status().as_u16(), 200);
+        String::from_utf8(r.bytes().await.expect("body").to_vec()).expect("utf-8")
+    }
+
     /// The report time of `epoch` (its end plus the report grace).
     pub async fn advance_to_report_time(&mut self, epoch: u64) {
         let t = self.rewards.report_time(epoch);
@@ -199,6 +209,7 @@ pub fn build(
         bindings: CachedBindings::new(source, policy),
         reading_limit: RateLimiter::new(0),
         receipt_limit: RateLimiter::new(0),
+        metrics: Arc::new(Metrics::new()),
     });
     let engine = Engine { chain, store, deployment: staking.config.to_bytes() };
     let settings = DriverSettings {
@@ -209,12 +220,11 @@ pub fn build(
     let oracle = Arc::new(Oracle::new(
         engine,
         Arc::clone(&ingest),
-        Peers::new(peers, Duration::from_secs(10)),
+        Peers::new(peers, Duration::from_secs(10), Arc::clone(&ingest.metrics)),
         Some(Arc::new(keypair)),
         settings,
     ));
-    let app =
-        http::router(Arc::clone(&ingest)).merge(gridmint_oracle::api::router(Arc::clone(&oracle)));
+    let app = serve::app(Arc::clone(&ingest), Some(Arc::clone(&oracle)));
     let _addr: SocketAddr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
     OracleUnderTest { oracle, ingest, base, dir }

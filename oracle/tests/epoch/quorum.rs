@@ -121,6 +121,8 @@ async fn a_reading_that_reaches_one_oracle_mid_close_never_splits_the_vote() {
     // The last reading reaches only oracle 2, after oracle 1 voted.
     net.post(2, &r[3..]).await;
     assert!(matches!(net.tick(2).await, Step::Syncing { agreeing: 1, .. }));
+    let text = net.metrics(2).await;
+    assert!(text.lines().any(|l| l == "gridmint_peers_diverging 2"), "both peers differ: {text}");
     let step = net.tick(0).await; // pulls the late reading: now agrees with oracle 2
     assert!(matches!(step, Step::Abstained { epoch: 1, .. }), "{step:?}");
     let step = net.tick(2).await;
@@ -129,6 +131,13 @@ async fn a_reading_that_reaches_one_oracle_mid_close_never_splits_the_vote() {
     // Oracle 1's own vote is from before the late reading: its result moved, no alarm.
     let step = net.tick(1).await;
     assert_eq!(step, Step::Voted { epoch: 1, outcome: VoteOutcome::IntentDiffers { round: 0 } });
+    let text = net.metrics(1).await;
+    for line in [
+        r#"gridmint_votes_total{outcome="intent_differs"} 1"#,
+        "gridmint_determinism_alarms_total 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "`{line}` missing from\n{text}");
+    }
     assert!(net.oracles[1].oracle.status().alarms.iter().all(|a| !a.contains("determinism")));
     assert_eq!(net.epoch_state(1).await.expect("epoch").status, EpochStatus::Voting);
 

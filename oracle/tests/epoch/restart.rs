@@ -126,4 +126,13 @@ async fn a_different_vote_of_ours_on_chain_raises_the_determinism_alarm() {
     assert_eq!(on_chain, vote_hash(&other));
     assert!(net.oracles[0].oracle.status().alarms.iter().any(|a| a.contains("determinism")));
     assert_eq!(net.epoch_state(1).await.expect("epoch").votes[0], on_chain, "not retried");
+    // Found again by the next step, the alarm is counted once; each attempt is counted.
+    net.tick(0).await;
+    let text = net.metrics(0).await;
+    for line in [
+        "gridmint_determinism_alarms_total 1",
+        r#"gridmint_votes_total{outcome="determinism_alarm"} 2"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "`{line}` missing from\n{text}");
+    }
 }

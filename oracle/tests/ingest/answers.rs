@@ -2,6 +2,7 @@
 
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
+use gridmint_oracle::metrics::{MeteredChain, Metrics};
 use gridmint_protocol::crediting::SignedReading;
 use gridmint_protocol::messages::WorkReceipt;
 use gridmint_sdk::chain::RpcChain;
@@ -182,7 +183,10 @@ async fn binding_source_down_is_a_retryable_unavailable() {
         std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
     let commitment = solana_commitment_config::CommitmentConfig::confirmed();
     let client = RpcClient::new_with_commitment(format!("http://{port}"), commitment);
-    let rpc = ChainBindings::new(Arc::new(RpcChain::new(Arc::new(client), commitment)));
+    // Metered as `serve` meters it: the failure is counted as an RPC error.
+    let metrics = Arc::new(Metrics::new());
+    let chain = Arc::new(RpcChain::new(Arc::new(client), commitment));
+    let rpc = ChainBindings::new(Arc::new(MeteredChain::new(chain, Arc::clone(&metrics))));
     let policy = CachePolicy {
         ttl: std::time::Duration::from_secs(1),
         missing_retry: std::time::Duration::ZERO,
@@ -194,6 +198,7 @@ async fn binding_source_down_is_a_retryable_unavailable() {
         bindings: CachedBindings::new(Arc::new(rpc), policy),
         reading_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
         receipt_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
+        metrics: Arc::clone(&metrics),
     });
     let base = serve(gridmint_oracle::ingest::http::router(ingest)).await;
     let reading = signed_reading(&h.node.device, &h.reading(h.node.node_id, 1, 10));
@@ -212,4 +217,11 @@ async fn binding_source_down_is_a_retryable_unavailable() {
         json["results"][0],
         json!({"status": "rejected", "reason": "unavailable", "retryable": true})
     );
+    let text = metrics.encode();
+    for line in [
+        r#"gridmint_rpc_errors_total{method="read_accounts",kind="transport"} 1"#,
+        r#"gridmint_ingest_rejects_total{kind="reading",reason="unavailable"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+    }
 }

@@ -9,6 +9,7 @@ use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
 use gridmint_oracle::ingest::{http, Ingest, IngestSettings};
+use gridmint_oracle::metrics::Metrics;
 use gridmint_oracle::store::{Backend, Store};
 use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 use gridmint_protocol::emission::EpochClock;
@@ -87,6 +88,7 @@ impl Harness {
             bindings: CachedBindings::new(source, policy),
             reading_limit: RateLimiter::new(limits.readings_per_minute),
             receipt_limit: RateLimiter::new(limits.readings_per_minute),
+            metrics: Arc::new(Metrics::new()),
         });
         let base = serve(http::router(Arc::clone(&ingest))).await;
         Self {

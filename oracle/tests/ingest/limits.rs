@@ -68,9 +68,11 @@ async fn rate_limit_counts_device_time_and_answers_429_with_retry_after() {
     assert_eq!(r.status, 200, "a backlog is never throttled");
     assert!(r.outcomes().iter().all(|o| *o == accepted()));
 
-    // Given three readings within one device minute, Then the third is rate limited.
+    // Given three readings within one device minute, Then the third is rate limited. (The
+    // minute is aligned: genesis, from the Bank's clock, is not a multiple of 60.)
+    let minute = 7_200 - (h.staking.genesis_time + 7_200).rem_euclid(60);
     let burst: Vec<_> =
-        (0..3).map(|i| signed_reading(key, &h.reading(id, 100 + i, 7_200 + i as i64))).collect();
+        (0..3).map(|i| signed_reading(key, &h.reading(id, 100 + i, minute + i as i64))).collect();
     let body: Vec<_> = burst.iter().map(reading_json).collect();
     let r = h.post_json("/v1/readings", json!(body)).await;
     assert_eq!(r.status, 429);

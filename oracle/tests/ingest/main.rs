@@ -4,6 +4,7 @@
 mod answers;
 mod common;
 mod limits;
+mod metrics;
 // The store tests' per-test PostgreSQL schema, shared by path (the lib's test code is not
 // visible to integration tests).
 #[path = "../../src/store/pg_schema.rs"]

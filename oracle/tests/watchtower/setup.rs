@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use gridmint_oracle::config::WatchtowerConfig;
+use gridmint_oracle::metrics::Metrics;
 use gridmint_oracle::store::{Store, StoreError};
 use gridmint_oracle::watchtower::{WatchError, Watchtower};
 use gridmint_sdk::chain::{BanksChain, Chain, ChainExt};
@@ -73,7 +74,7 @@ async fn run_passes_until_shutdown() {
     let tower = w.watchtower();
 
     // A shutdown already signalled stops the loop before any pass
-    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), async {}))
+    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), &Metrics::new(), async {}))
         .await
         .expect("stops");
     assert!(!w.node_state(w.node.node_id).await.jailed);
@@ -90,7 +91,7 @@ async fn run_passes_until_shutdown() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
-    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), jailed))
+    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), &Metrics::new(), jailed))
         .await
         .expect("jailed in time");
 
@@ -134,4 +135,19 @@ async fn a_pass_on_a_chain_without_the_deployment_or_a_closed_store_is_an_error(
     store.close().await;
     let e = tower.run_once().await.expect_err("closed");
     assert!(matches!(e, WatchError::Store(StoreError::Db(sqlx::Error::PoolClosed))), "{e:?}");
+    // And the loop counts such passes as store errors (one per pass until it stops)
+    let metrics = Metrics::new();
+    let series = r#"gridmint_store_errors_total{component="watchtower"} "#;
+    let count = |text: String| {
+        let line = text.lines().find_map(|l| l.strip_prefix(series).map(str::to_string));
+        line.expect("series").parse::<u64>().expect("count")
+    };
+    let counted = async {
+        while count(metrics.encode()) == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), &metrics, counted))
+        .await
+        .expect("counted in time");
 }
