@@ -16,18 +16,9 @@ use gridmint_sdk::node_staking as staking;
 use gridmint_sdk::rewards as rw;
 use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
-use solana_instruction::Instruction;
-use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
 
 const EPOCH_SECONDS: i64 = 12;
-
-async fn send(rpc: &RpcClient, payer: &Keypair, ixs: &[Instruction]) {
-    let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
-    let tx = Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &[payer], blockhash);
-    rpc.send_and_confirm_transaction(&tx).await.expect("transaction confirms");
-}
 
 async fn json_of(r: reqwest::Response) -> serde_json::Value {
     serde_json::from_slice(&r.bytes().await.expect("body")).unwrap_or(serde_json::Value::Null)
@@ -107,25 +98,33 @@ async fn three_oracles_finalize_an_epoch_and_a_served_proof_pays() {
     let cumulative = claim["cumulative"].as_u64().expect("cumulative");
     assert_eq!(claim["epoch"], 0);
     assert!(cumulative > 0);
-    let proof: Vec<[u8; 32]> = claim["proof"]
-        .as_array()
-        .expect("proof")
-        .iter()
-        .map(|h| gridmint_oracle::epoch::unhex32(h.as_str().expect("hex")).expect("hash"))
-        .collect();
-    let operator = d.operator.pubkey();
-    let ixs = rw::claim_to_ata(
-        &faucet.pubkey(),
-        &operator,
-        &d.reward_mint,
-        &d.token_program,
-        cumulative,
-        proof,
+    // The operator claims with the CLI, which checks the proof against the chain's root.
+    let keys = tempfile::tempdir().expect("tempdir");
+    let operator_key = keys.path().join("operator.json");
+    std::fs::write(&operator_key, demo::keypair_json(&d.operator)).expect("write key");
+    let cli = |args: &[&str]| {
+        let rpc_url = localnet.rpc_url();
+        let mut all = vec!["gridmint".to_string(), "-u".into(), rpc_url, "-k".into()];
+        all.push(operator_key.display().to_string());
+        all.extend(args.iter().map(|a| a.to_string()));
+        gridmint_cli::run(<gridmint_cli::Cli as clap::Parser>::parse_from(all))
+    };
+    let paid = cli(&["claim", "--oracle", &oracles[2].base]).await.expect("claim");
+    assert_eq!(
+        (paid["claimed"].as_u64(), paid["claimed_total"].as_u64()),
+        (Some(cumulative), Some(cumulative))
     );
-    send(&rpc, faucet, &ixs).await;
+    let operator = d.operator.pubkey();
     let ata = rw::recipient_ata(&operator, &d.reward_mint, &d.token_program);
     let balance = rpc.get_token_account_balance(&ata).await.expect("balance");
     assert_eq!(balance.amount, cumulative.to_string());
+    let again = cli(&["claim", "--oracle", &oracles[2].base]).await.expect("claim again");
+    assert_eq!(again["note"], "nothing new to claim");
+    let stranger = solana_keypair::Keypair::new().pubkey().to_string();
+    let e = cli(&["claim", "--oracle", &oracles[2].base, "--recipient", &stranger])
+        .await
+        .expect_err("not in the tree");
+    assert!(e.to_string().starts_with("the oracle answered 404 Not Found: "), "{e}");
 
     // Every oracle finalized the same epoch 0 and explains the node's 3,000 Wh.
     let node = staking::node_pda(&staking::config_address(), DEMO_NODE_ID).0;

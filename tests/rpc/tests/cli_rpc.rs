@@ -1,0 +1,151 @@
+//! The `gridmint` CLI against the localnet over JSON-RPC, asserting chain state: status,
+//! node show, stake / unstake / withdraw with decimal amounts, and `node register --signed`
+//! completing what `gridmint-agent sign-registration` signed with the device key.
+//! (`claim` runs in `oracle_epoch`, where oracles finalize an epoch.)
+
+use gridmint_agent::registration::{self, NonceArgs, RegisterRequest, Request};
+use gridmint_localnet::demo::{self, DemoOptions, DEMO_NODE_ID, DEMO_STAKE};
+use gridmint_localnet::{Localnet, LocalnetOptions};
+use gridmint_sdk::chain::{ChainExt, RpcChain};
+use gridmint_sdk::node_staking::{self as ns, Capacity, Node, NodeKind};
+use serde_json::Value;
+use solana_client::nonblocking::rpc_client::RpcClient;
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use spl_associated_token_account_interface::address::get_associated_token_address;
+
+async fn node(url: &str, node_id: u64) -> Node {
+    let chain = RpcChain::from_url(url.to_string(), CommitmentConfig::confirmed());
+    let address = ns::node_pda(&ns::config_address(), node_id).0;
+    chain.fetch::<Node>(address, ns::PROGRAM_ID, "node").await.expect("read").account.expect("node")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_manages_nodes_and_stake_with_the_cli() {
+    let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
+    let url = localnet.rpc_url();
+    let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
+    let options = DemoOptions { epoch_seconds: 30, oracle_count: 1, threshold: 1 };
+    let d = demo::deploy(&rpc, &localnet.faucet, options).await.expect("demo deployment");
+    let operator_token = get_associated_token_address(&d.operator.pubkey(), &d.stake_mint);
+    let mint = spl_token_2022_interface::instruction::mint_to(
+        &d.token_program,
+        &d.stake_mint,
+        &operator_token,
+        &localnet.faucet.pubkey(),
+        &[],
+        2 * DEMO_STAKE,
+    )
+    .expect("mint_to");
+    let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
+    let tx = Transaction::new_signed_with_payer(
+        &[mint],
+        Some(&localnet.faucet.pubkey()),
+        &[&localnet.faucet],
+        blockhash,
+    );
+    rpc.send_and_confirm_transaction(&tx).await.expect("minted");
+
+    // A Solana CLI config naming the localnet and the operator's key, as operators have.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = dir.path().join("operator.json");
+    std::fs::write(&key, demo::keypair_json(&d.operator)).expect("key");
+    let config = dir.path().join("config.yml");
+    let yaml = format!(
+        "---\njson_rpc_url: \"{url}\"\nkeypair_path: {}\ncommitment: confirmed\n",
+        key.display()
+    );
+    std::fs::write(&config, yaml).expect("config");
+    let cli = |args: &[&str]| {
+        let mut all = vec!["gridmint".to_string(), "-C".into(), config.display().to_string()];
+        all.extend(args.iter().map(|a| a.to_string()));
+        gridmint_cli::run(<gridmint_cli::Cli as clap::Parser>::parse_from(all))
+    };
+
+    let status = cli(&["status"]).await.expect("status");
+    assert_eq!(status["operator"], d.operator.pubkey().to_string());
+    assert_eq!(status["nodes"].as_array().expect("nodes").len(), 1);
+    assert_eq!(status["nodes"][0]["active_stake"], "100.000000");
+    let shown = cli(&["node", "show", "1"]).await.expect("show");
+    assert_eq!(shown["device_key"], d.device.pubkey().to_string());
+
+    cli(&["stake", "1", "12.5"]).await.expect("stake");
+    assert_eq!(node(&url, DEMO_NODE_ID).await.active_stake, DEMO_STAKE + 12_500_000);
+    let unbonding = cli(&["unstake", "1", "2.5"]).await.expect("unstake");
+    let after = node(&url, DEMO_NODE_ID).await;
+    assert_eq!((after.active_stake, after.pending_stake), (DEMO_STAKE + 10_000_000, 2_500_000));
+    assert_eq!(unbonding["unlock_at"], after.unlock_at);
+    let early = cli(&["withdraw", "1"]).await.expect_err("still unbonding");
+    assert!(early.to_string().contains("StillUnbonding"), "{early}");
+    let precise = cli(&["stake", "1", "0.0000001"]).await.expect_err("too precise");
+    assert_eq!(precise.to_string(), "\"0.0000001\" has more than 6 decimals, the mint's precision");
+
+    // Registration: the device signs offline (agent), the operator completes with the CLI.
+    let device = Keypair::new();
+    let nonce = Keypair::new();
+    let create = solana_system_interface::instruction::create_nonce_account(
+        &d.operator.pubkey(),
+        &nonce.pubkey(),
+        &d.operator.pubkey(),
+        rpc.get_minimum_balance_for_rent_exemption(80).await.expect("rent"),
+    );
+    let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
+    let tx = Transaction::new_signed_with_payer(
+        &create,
+        Some(&d.operator.pubkey()),
+        &[&d.operator, &nonce],
+        blockhash,
+    );
+    rpc.send_and_confirm_transaction(&tx).await.expect("nonce account");
+    let request = RegisterRequest {
+        node_id: None,
+        kind: NodeKind::Hybrid,
+        capacity: Capacity { energy_wp: 5_000, compute_units_per_hour: 100 },
+        region: 0,
+        metadata_uri: String::new(),
+        reward_recipient: None,
+        stake: DEMO_STAKE,
+        stake_mint: None,
+        token_program: None,
+        operator_token: None,
+    };
+    let nonce_args = NonceArgs { account: nonce.pubkey(), authority: None, value: None };
+    let signed = registration::sign(
+        &device,
+        d.operator.pubkey(),
+        nonce_args,
+        Request::Register(Box::new(request)),
+        Some(&url),
+    )
+    .await
+    .expect("device signs");
+    let signed_file = dir.path().join("signed.json");
+    std::fs::write(&signed_file, signed.to_string()).expect("write");
+    let stranger = dir.path().join("stranger.json");
+    std::fs::write(&stranger, demo::keypair_json(&Keypair::new())).expect("key");
+    let wrong = cli(&[
+        "-k",
+        stranger.to_str().expect("utf8"),
+        "node",
+        "register",
+        "--signed",
+        signed_file.to_str().expect("utf8"),
+    ])
+    .await
+    .expect_err("not the operator");
+    assert!(wrong.to_string().contains("pass that operator's keypair with -k"), "{wrong}");
+    let registered: Value =
+        cli(&["node", "register", "--signed", signed_file.to_str().expect("utf8")])
+            .await
+            .expect("register");
+    assert_eq!(registered["node_id"], DEMO_NODE_ID + 1);
+    let second = node(&url, DEMO_NODE_ID + 1).await;
+    assert_eq!((second.device_key, second.operator), (device.pubkey(), d.operator.pubkey()));
+    let status = cli(&["status"]).await.expect("status");
+    assert_eq!(status["nodes"].as_array().expect("nodes").len(), 2);
+    // The same signed file again: its nonce is used up.
+    let replay = cli(&["node", "register", "--signed", signed_file.to_str().expect("utf8")]).await;
+    assert!(replay.is_err(), "a replayed registration must fail");
+}
