@@ -176,6 +176,47 @@ async fn a_full_queue_is_compacted_to_its_edges_and_the_rest_still_arrives() {
     oracle.stop().await;
 }
 
+/// A journal for `config` holding readings signed from `samples` (`(produced Wh, agent
+/// time)`), and a delivery of it to `oracle`, outside a running agent.
+async fn signed_journal(
+    config: &Path,
+    device: &Device,
+    samples: &[(u64, i64)],
+) -> Arc<gridmint_agent::journal::Journal> {
+    let parsed = Config::load(Some(config), Vec::<(String, String)>::new()).expect("config");
+    let (journal, key) = gridmint_agent::run::open_journal(&parsed).await.expect("journal");
+    let journal = Arc::new(journal);
+    let owner = gridmint_agent::journal::Owner {
+        device_key: device.key(),
+        deployment: parsed.deployment().expect("deployment"),
+        node_id: NODE_ID,
+    };
+    let signer = gridmint_agent::signer::Signer::new(key, owner, parsed.kind, parsed.capacity_wp);
+    let mut state = gridmint_agent::journal::SignerState::default();
+    for &(produced_wh, at) in samples {
+        let sample = gridmint_meters::MeterSample { produced_wh, consumed_wh: None };
+        state = signer.sign(&journal, &state, sample, at).await.expect("sign").state;
+    }
+    journal
+}
+
+fn delivery(
+    journal: &Arc<gridmint_agent::journal::Journal>,
+    device: &Device,
+    oracle: &str,
+) -> Delivery {
+    Delivery {
+        oracle: oracle.to_string(),
+        journal: journal.clone(),
+        device_key: device.key(),
+        http: reqwest::Client::new(),
+        batch: 64,
+        retry_min: std::time::Duration::from_millis(10),
+        retry_max: std::time::Duration::from_millis(10),
+        metrics: Arc::new(Metrics::new()),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permanent_rejections_are_recorded_and_skipped_and_retryable_ones_wait() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -185,34 +226,8 @@ async fn permanent_rejections_are_recorded_and_skipped_and_retryable_ones_wait()
     // This one does not know the key at all: unknown_device, retryable.
     let unknown = Oracle::start(dir.path(), free_port().await, &[], 0).await;
     let config = agent_config(dir.path(), &device, &[wrong.url.clone(), unknown.url.clone()], "");
-    let parsed = Config::load(Some(&config), Vec::<(String, String)>::new()).expect("config");
-    let (journal, key) = gridmint_agent::run::open_journal(&parsed).await.expect("journal");
-    let journal = Arc::new(journal);
-    let signer = gridmint_agent::signer::Signer::new(
-        key,
-        gridmint_agent::journal::Owner {
-            device_key: device.key(),
-            deployment: parsed.deployment().expect("deployment"),
-            node_id: NODE_ID,
-        },
-        parsed.kind,
-        parsed.capacity_wp,
-    );
-    let mut state = gridmint_agent::journal::SignerState::default();
-    for i in 0..3 {
-        let sample = gridmint_meters::MeterSample { produced_wh: i * 10, consumed_wh: None };
-        state = signer.sign(&journal, &state, sample, 1_000 + i as i64).await.expect("sign").state;
-    }
-    let delivery = |oracle: &str| Delivery {
-        oracle: oracle.to_string(),
-        journal: journal.clone(),
-        device_key: device.key(),
-        http: reqwest::Client::new(),
-        batch: 64,
-        retry_min: std::time::Duration::from_millis(10),
-        retry_max: std::time::Duration::from_millis(10),
-        metrics: Arc::new(Metrics::new()),
-    };
+    let journal = signed_journal(&config, &device, &[(0, 1_000), (10, 1_001), (20, 1_002)]).await;
+    let delivery = |oracle: &str| delivery(&journal, &device, oracle);
     assert_eq!(delivery(&wrong.url).attempt(64).await.expect("attempt"), Step::Sent);
     let rejections = journal.rejections(&wrong.url).await.expect("rejections");
     assert_eq!(
@@ -240,30 +255,9 @@ async fn a_rate_limited_batch_waits_for_retry_after() {
     let device = Device::new(dir.path(), "device");
     let oracle = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 2).await;
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), "");
-    let parsed = Config::load(Some(&config), Vec::<(String, String)>::new()).expect("config");
-    let (journal, key) = gridmint_agent::run::open_journal(&parsed).await.expect("journal");
-    let journal = Arc::new(journal);
-    let owner = gridmint_agent::journal::Owner {
-        device_key: device.key(),
-        deployment: parsed.deployment().expect("deployment"),
-        node_id: NODE_ID,
-    };
-    let signer = gridmint_agent::signer::Signer::new(key, owner, parsed.kind, parsed.capacity_wp);
-    let mut state = gridmint_agent::journal::SignerState::default();
-    for i in 0..4u64 {
-        let sample = gridmint_meters::MeterSample { produced_wh: i, consumed_wh: None };
-        state = signer.sign(&journal, &state, sample, 6_000).await.expect("sign").state;
-    }
-    let delivery = Delivery {
-        oracle: oracle.url.clone(),
-        journal: journal.clone(),
-        device_key: device.key(),
-        http: reqwest::Client::new(),
-        batch: 64,
-        retry_min: std::time::Duration::from_millis(10),
-        retry_max: std::time::Duration::from_millis(10),
-        metrics: Arc::new(Metrics::new()),
-    };
+    let samples: Vec<(u64, i64)> = (0..4).map(|i| (i, 6_000)).collect();
+    let journal = signed_journal(&config, &device, &samples).await;
+    let delivery = delivery(&journal, &device, &oracle.url);
     // Two per device-minute: readings 1–2 go in, 3 is refused until the oracle's Retry-After.
     let step = delivery.attempt(64).await.expect("attempt");
     assert_eq!(
