@@ -1,10 +1,12 @@
 //! The serve layer's read API (peers, operators, claimants) and correction upload.
 //!
-//! - `GET /v1/status`: chain time, next epoch, last vote, alarms, store counts, peers.
+//! - `GET /v1/status`: chain time, next epoch, last vote, alarms, leadership, store counts,
+//!   peers.
 //! - `GET /v1/epochs/{e}/readings|receipts`: the epoch's inputs as binary records (the
 //!   ingest format; readings include every earlier reading of their keys, §9.3); `/inputs`: the same
 //!   as JSON items. Everything is self-authenticating.
-//! - `GET /v1/epochs/{e}/close`: this oracle's latest result (peers compare `vote_hash`).
+//! - `GET /v1/epochs/{e}/close`: this oracle's latest result (peers compare `vote_hash`), as
+//!   its leading replica stored it.
 //! - `GET /v1/epochs/{e}/manifest[?hash=…][&format=borsh]`: a manifest (JSON by default).
 //! - `GET /v1/epochs/{e}/ledger`: the finalized cumulative leaves after `e`.
 //! - `GET /v1/epochs/{e}/nodes/{node}/explain`: a node's epoch explained.
@@ -150,9 +152,12 @@ async fn inputs(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Res
 }
 
 async fn close(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
-    match o.summary(epoch) {
-        Some(s) => Json(s).into_response(),
-        None => error(StatusCode::NOT_FOUND, format!("epoch {epoch} not computed by this oracle")),
+    match o.served_summary(epoch).await {
+        Ok(Some(s)) => Json(s).into_response(),
+        Ok(None) => {
+            error(StatusCode::NOT_FOUND, format!("epoch {epoch} not computed by this oracle"))
+        }
+        Err(e) => internal(e),
     }
 }
 
@@ -175,11 +180,10 @@ async fn manifest(
     let wanted = match q.hash.as_deref().map(unhex32) {
         Some(None) => return error(StatusCode::BAD_REQUEST, "hash must be 64 hex digits"),
         Some(Some(h)) => Some(h),
-        None => match store.ledger_at(epoch).await {
-            Ok(row) => row
-                .map(|r| r.manifest_hash)
-                .or_else(|| o.published(epoch).map(|c| c.report.manifest_hash)),
-            Err(e) => return internal(e),
+        None => match (store.ledger_at(epoch).await, o.served_summary(epoch).await) {
+            (Ok(Some(row)), _) => Some(row.manifest_hash),
+            (Ok(None), Ok(summary)) => summary.and_then(|s| unhex32(&s.manifest_hash)),
+            (Err(e), _) | (_, Err(e)) => return internal(e),
         },
     };
     let Some(hash) = wanted else {

@@ -1,7 +1,7 @@
 //! GridMint oracle service, layered ingest → store → snapshot → sync → close → vote → serve:
 //!
 //! - [`ingest`]: HTTP endpoints that verify device-signed readings and work receipts and
-//!   answer per item; [`store`]: durable SQLite (inputs, snapshots, manifests, the
+//!   answer per item; [`store`]: durable SQLite or PostgreSQL (inputs, snapshots, manifests, the
 //!   finalized ledger, vote intents, correction documents).
 //! - [`epoch`]: snapshot of the node views after an epoch's end, gathering of the inputs,
 //!   and the close — `gridmint_protocol::crediting` and `rewards`, never a second copy of
@@ -10,6 +10,7 @@
 //! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
 //! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process;
 //!   [`routes`]: every route as data (checked against `openapi.json`); [`metrics`]: Prometheus.
+//! - [`leader`]: which of several `serve` replicas on one PostgreSQL store runs the loop.
 //! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
 
@@ -19,6 +20,7 @@ pub mod config;
 pub mod driver;
 pub mod epoch;
 pub mod ingest;
+pub mod leader;
 pub mod manifest_json;
 pub mod metrics;
 pub mod routes;

@@ -1,5 +1,7 @@
 //! The `serve` process: builds ingest and the epoch loop from the config, serves HTTP (the
-//! ingest endpoints and the read API), runs the loop, shuts down gracefully.
+//! ingest endpoints and the read API), runs the loop, shuts down gracefully. Several
+//! processes may share one PostgreSQL store behind a load balancer: all serve, one leads the
+//! loop and the watchtower ([`crate::leader`]).
 //!
 //! Graceful shutdown: on the signal the listener stops accepting, requests in flight run to
 //! completion (their commits included) for up to `shutdown_grace`, then the store waits for
@@ -26,6 +28,7 @@ use crate::ingest::bindings_chain::ChainBindings;
 use crate::ingest::bindings_file::FileBindings;
 use crate::ingest::rate_limit::RateLimiter;
 use crate::ingest::{http, Ingest, IngestSettings};
+use crate::leader::Leadership;
 use crate::metrics::{MeteredChain, Metrics};
 use crate::store::Store;
 use crate::sync::Peers;
@@ -111,11 +114,13 @@ pub fn chain(config: &Config) -> anyhow::Result<Option<Arc<dyn Chain>>> {
     Ok(Some(Arc::new(RpcChain::new(Arc::new(client), commitment))))
 }
 
-/// The epoch loop over `chain`, voting with `config.oracle.keypair` when set.
+/// The epoch loop over `chain`, voting with `config.oracle.keypair` when set, run while
+/// `leadership` says this replica leads.
 pub fn oracle(
     config: &Config,
     ingest: Arc<Ingest>,
     chain: Arc<dyn Chain>,
+    leadership: Arc<Leadership>,
 ) -> anyhow::Result<Arc<Oracle>> {
     let keypair = match &config.oracle.keypair {
         Some(path) => Some(Arc::new(gridmint_ops::read_keypair_file(path)?)),
@@ -136,7 +141,8 @@ pub fn oracle(
     };
     let metrics = Arc::clone(&ingest.metrics);
     let peers = Peers::new(config.oracle.peers.clone(), config.oracle.peer_timeout, metrics);
-    Ok(Arc::new(Oracle::new(engine, ingest, peers, keypair, settings)))
+    let oracle = Oracle::new(engine, ingest, peers, keypair, settings);
+    Ok(Arc::new(oracle.with_leadership(leadership)))
 }
 
 /// Every route the process serves: ingest, `/health`, `/metrics` and `/openapi.json`, and the
@@ -173,7 +179,12 @@ pub async fn run_on(
     match chain(&config)? {
         Some(chain) => {
             let chain: Arc<dyn Chain> = Arc::new(MeteredChain::new(chain, Arc::clone(&metrics)));
-            let oracle = oracle(&config, Arc::clone(&ingest), Arc::clone(&chain))?;
+            // Replicas on one PostgreSQL store elect one leader; a SQLite process always leads.
+            let deployment = &ingest.settings.deployment;
+            let leadership =
+                Arc::new(Leadership::for_store(&config.database_url, deployment).await?);
+            let oracle =
+                oracle(&config, Arc::clone(&ingest), Arc::clone(&chain), Arc::clone(&leadership))?;
             looping = Some(Arc::clone(&oracle));
             let stop = Arc::clone(&stopping);
             let interval = config.oracle.tick_interval;
@@ -188,7 +199,7 @@ pub async fn run_on(
                 let metrics = Arc::clone(&metrics);
                 tasks.push(tokio::spawn(async move {
                     let stopped = async move { stop.notified().await };
-                    watchtower.run(settings.interval, &metrics, stopped).await
+                    watchtower.run(settings.interval, &metrics, &leadership, stopped).await
                 }));
             }
         }

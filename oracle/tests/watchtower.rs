@@ -1,6 +1,9 @@
 //! The watchtower against a real Bank: readings stored as ingest stores them, reports sent
 //! with the oracle's keypair, and every outcome of a pass asserted exactly.
 
+// The store tests' per-test PostgreSQL schema, shared by path.
+#[path = "../src/store/pg_schema.rs"]
+mod pg_schema;
 #[path = "watchtower/setup.rs"]
 mod setup;
 #[path = "watchtower/world.rs"]

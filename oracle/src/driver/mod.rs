@@ -4,26 +4,33 @@
 //! vote once at least `threshold` oracles (itself included) published the same vote hash —
 //! so a quorum of oracles can only vote for one result, and a lone different result is an
 //! abstention, never a split vote. Ticks never wait on each other; `run` repeats them.
+//!
+//! Replicas on one PostgreSQL store (see [`crate::leader`]): each tick first checks
+//! leadership; a follower only refreshes its status and gauges ([`Step::Standby`]) while the
+//! leader does all of the above.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anchor_lang::prelude::Pubkey;
 use gridmint_sdk::chain::{ChainExt, Keypair};
 use gridmint_sdk::rewards as rw;
 use gridmint_sdk::vote::{close_epoch_instructions, ComputeBudget};
 use serde::Serialize;
 
+mod competing;
 mod follow;
 mod observe;
+mod replicas;
 use solana_signer::Signer;
 
 use crate::epoch::close::Closed;
 use crate::epoch::{hex, Engine, EngineError, Outcome};
 use crate::ingest::Ingest;
+use crate::leader::Leadership;
 use crate::sync::{CloseSummary, Peers};
 use crate::vote::{vote_hash, VoteError, VoteOutcome, Voter};
+use competing::competing;
 
 /// What one tick did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +53,8 @@ pub enum Step {
         epoch: u64,
         outcome: VoteOutcome,
     },
+    /// Another replica on the same store leads; this one serves ingest and reads only.
+    Standby,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +98,10 @@ pub struct Status {
     pub last_step: String,
     pub last_vote: Option<String>,
     pub alarms: Vec<String>,
+    /// Whether this process runs the loop (always, on SQLite), at the last step.
+    pub leader: bool,
+    /// The PostgreSQL advisory lock key replicas of this store contend for (`None`: SQLite).
+    pub leader_lock: Option<i64>,
 }
 
 pub struct Oracle {
@@ -98,49 +111,12 @@ pub struct Oracle {
     /// `None`: watch and serve only.
     pub voter: Option<Voter>,
     pub settings: DriverSettings,
+    /// Whether this replica leads (see [`Oracle::with_leadership`]; default: always).
+    pub leadership: Arc<Leadership>,
     /// The newest close per epoch (served to peers and for explanations).
     published: Mutex<BTreeMap<u64, Arc<Closed>>>,
     attempts: Mutex<BTreeMap<u64, u32>>,
     status: Mutex<Status>,
-}
-
-/// Why this oracle must not vote `ours` in the epoch's current round: other oracles already
-/// voted a different result in it and none voted ours. Casting a competing vote could split
-/// the round (an input that reached one oracle late changes its result after others voted);
-/// abstaining instead leaves the round to the others or to a new round (`open_round`).
-fn competing(
-    state: Option<&rw::EpochState>,
-    config: &rw::Config,
-    me: &Pubkey,
-    ours: &[u8; 32],
-) -> Option<String> {
-    let s = state?;
-    if s.votes_set_version != config.oracles.version {
-        return None;
-    }
-    let mine = config.oracles.slot_of(me);
-    let cast: Vec<&[u8; 32]> = s
-        .votes
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != mine)
-        .filter(|(i, _)| {
-            u32::try_from(*i)
-                .ok()
-                .and_then(|b| 1u16.checked_shl(b))
-                .is_some_and(|bit| s.voted_mask & bit != 0)
-        })
-        .map(|(_, v)| v)
-        .collect();
-    let differ = cast.iter().any(|v| *v != ours);
-    let agree = cast.contains(&ours);
-    (differ && !agree).then(|| {
-        format!(
-            "round {} already has votes for another result (ours {}); waiting for a new round",
-            s.round,
-            hex(ours)
-        )
-    })
 }
 
 /// Published closes kept in memory (older ones are recomputed on demand).
@@ -169,9 +145,10 @@ impl Oracle {
             peers,
             voter,
             settings,
+            leadership: Arc::new(Leadership::single()),
             published: Mutex::new(BTreeMap::new()),
             attempts: Mutex::new(BTreeMap::new()),
-            status: Mutex::new(Status::default()),
+            status: Mutex::new(Status { leader: true, ..Status::default() }),
         }
     }
 
@@ -197,15 +174,6 @@ impl Oracle {
 
     pub fn status(&self) -> Status {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-
-    fn publish(&self, closed: Arc<Closed>) {
-        if let Ok(mut p) = self.published.lock() {
-            p.insert(closed.report.epoch, closed);
-            while p.len() > PUBLISHED_KEEP {
-                p.pop_first();
-            }
-        }
     }
 
     fn note(&self, step: &Step) {
@@ -236,6 +204,7 @@ impl Oracle {
 
     /// One step of the loop (see the module docs).
     pub async fn tick(&self) -> Result<Step, DriverError> {
+        let leads = self.lead().await;
         let fetched = self.engine.chain.rewards_config().await?;
         let now = fetched.unix_timestamp;
         let config = fetched.account.ok_or(DriverError::NoConfig)?;
@@ -244,6 +213,9 @@ impl Oracle {
             s.chain_time = now;
             s.next_epoch = config.next_epoch;
             s.last_final_epoch = config.next_epoch.checked_sub(1);
+        }
+        if !leads {
+            return self.standby(&config, now).await;
         }
         // The epoch that just ended: its views are only derivable until start(e + 2).
         if let Some(ended) = clock.epoch_at(now).ok().flatten().and_then(|c| c.checked_sub(1)) {
@@ -298,7 +270,7 @@ impl Oracle {
                 return Ok(Step::Abstained { epoch, reason });
             }
         };
-        self.publish(Arc::clone(&closed));
+        self.publish(Arc::clone(&closed)).await?;
         let threshold = config.oracles.threshold;
         let ours = vote_hash(&closed.report);
         let me = self.voter.as_ref().map(|v| v.keypair.pubkey());
@@ -320,6 +292,11 @@ impl Oracle {
         let Some(voter) = &self.voter else {
             return Ok(Step::Idle(format!("epoch {epoch} computed; no keypair to vote with")));
         };
+        // A close can take minutes: vote only while still leading. (A replica that lost the
+        // lock meanwhile could not vote differently anyway: the intent table is shared.)
+        if !self.lead().await {
+            return Ok(Step::Standby);
+        }
         // Read again: peers and the close may have taken long enough for votes to land.
         let state = self.engine.chain.epoch_state(epoch).await?.account;
         if let Some(reason) = competing(state.as_ref(), config, &voter.keypair.pubkey(), &ours) {

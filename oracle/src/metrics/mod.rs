@@ -98,6 +98,7 @@ pub struct Metrics {
     store_errors: Family<ComponentLabels, Counter>,
     epoch_seconds: Gauge,
     unbonding_seconds: Gauge,
+    leader: Gauge,
 }
 
 impl Default for Metrics {
@@ -127,6 +128,7 @@ impl Metrics {
             store_errors: Family::default(),
             epoch_seconds: Gauge::default(),
             unbonding_seconds: Gauge::default(),
+            leader: Gauge::default(),
         };
         m.zero_known_series();
         m.register()
@@ -235,6 +237,12 @@ impl Metrics {
             Unit::Seconds,
             self.unbonding_seconds.clone(),
         );
+        r.register(
+            "oracle_leader",
+            "1 while this process runs the epoch loop (snapshot, close, vote, crank, watchtower), \
+             0 while another replica on the same store does",
+            self.leader.clone(),
+        );
         self
     }
 
@@ -316,6 +324,11 @@ impl Metrics {
 
     pub fn unbonding_seconds(&self, seconds: i64) {
         self.unbonding_seconds.set(seconds);
+    }
+
+    /// Whether this process leads its replicas (checked every step of the loop).
+    pub fn leader(&self, leads: bool) {
+        self.leader.set(i64::from(leads));
     }
 }
 

@@ -12,6 +12,7 @@
 //! SQLite pragmas are applied per connection when the backend is SQLite; PostgreSQL sessions
 //! get `synchronous_commit = on` for the same durability promise.
 
+mod closes;
 mod epochs;
 mod rows;
 pub mod watch;
@@ -334,7 +335,7 @@ fn inserted(rows_affected: u64) -> Inserted {
 }
 
 #[cfg(test)]
-mod pg_schema;
+pub(crate) mod pg_schema;
 #[cfg(test)]
 mod test_db;
 #[cfg(test)]

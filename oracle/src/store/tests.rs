@@ -61,6 +61,7 @@ store_tests!(
     snapshots_and_vote_intents_keep_the_first_write,
     the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch,
     manifests_corrections_and_veto_reasons_round_trip,
+    close_summaries_are_replaced_per_epoch_and_shared_by_every_opener,
 );
 
 async fn duplicate_identity_is_idempotent_within_and_across_batches(db: TestDb) {
@@ -313,4 +314,17 @@ async fn an_unreachable_postgres_fails_the_test_with_the_setup_hint() {
     let Err(message) = super::pg_schema::connect(&url).await else { panic!("connected") };
     assert!(message.starts_with(&format!("PostgreSQL at {url} is unreachable (")), "{message}");
     assert!(message.ends_with("; run scripts/setup to install and start it"), "{message}");
+}
+
+async fn close_summaries_are_replaced_per_epoch_and_shared_by_every_opener(db: TestDb) {
+    let leader = db.open().await;
+    let replica = db.open().await;
+    assert_eq!(replica.close_summary(4).await.expect("read"), None);
+    // Given the leader published twice for epoch 4 and once for 5, When a replica on the same
+    // database reads, Then it sees the newest summary of each epoch.
+    leader.save_close_summary(4, "{\"v\":1}").await.expect("save");
+    leader.save_close_summary(4, "{\"v\":2}").await.expect("replace");
+    leader.save_close_summary(5, "{\"v\":3}").await.expect("save");
+    assert_eq!(replica.close_summary(4).await.expect("read").as_deref(), Some("{\"v\":2}"));
+    assert_eq!(replica.close_summary(5).await.expect("read").as_deref(), Some("{\"v\":3}"));
 }

@@ -31,6 +31,7 @@ use solana_signer::Signer;
 use tokio::time::MissedTickBehavior;
 
 use crate::config::WatchtowerConfig;
+use crate::leader::Leadership;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use gridmint_ops::read_keypair_file;
@@ -165,12 +166,26 @@ impl Watchtower {
         self.reporter_token
     }
 
+    /// A pass ([`Self::run_once`]) when `leader` says this replica leads; `None` on standby.
+    pub async fn run_if_leading(
+        &self,
+        leader: &Leadership,
+    ) -> Option<Result<PassSummary, WatchError>> {
+        if !leader.check().await {
+            return None;
+        }
+        Some(self.run_once().await)
+    }
+
     /// Runs a pass every `interval` (the first at once) until `shutdown` resolves, which also
     /// abandons a pass in flight (its cursor is not saved; a report already sent stands).
+    /// Only the replica that `leader` says leads runs passes; the cursor is in the shared
+    /// store, so a new leader continues where the last one stopped.
     pub async fn run(
         &self,
         interval: Duration,
         metrics: &Metrics,
+        leader: &Leadership,
         shutdown: impl Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
@@ -185,11 +200,14 @@ impl Watchtower {
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
-                result = self.run_once() => {
-                    if let Err(WatchError::Store(_)) = &result {
-                        metrics.store_error("watchtower");
+                result = self.run_if_leading(leader) => match result {
+                    Some(result) => {
+                        if let Err(WatchError::Store(_)) = &result {
+                            metrics.store_error("watchtower");
+                        }
+                        log_pass(&result);
                     }
-                    log_pass(&result);
+                    None => tracing::debug!("watchtower on standby: another replica leads"),
                 }
             }
         }

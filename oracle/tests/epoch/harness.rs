@@ -1,6 +1,7 @@
 //! Three real oracles against one real Bank (node-staking + rewards, clocks aligned), each
 //! with its own SQLite store and HTTP server on a free port, peering with the others. Ticks
-//! are driven by the test, so every interleaving is chosen, never raced.
+//! are driven by the test, so every interleaving is chosen, never raced. [`Net::deploy`] and
+//! [`build_wired`] let a test wire its own oracles (replicas on PostgreSQL, a gated chain).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
 use gridmint_oracle::ingest::{wire, Ingest, IngestSettings};
+use gridmint_oracle::leader::Leadership;
 use gridmint_oracle::metrics::Metrics;
 use gridmint_oracle::serve;
 use gridmint_oracle::store::Store;
@@ -37,6 +39,22 @@ pub struct OracleUnderTest {
     pub ingest: Arc<Ingest>,
     pub base: String,
     pub dir: tempfile::TempDir,
+    /// The HTTP server's task (abort it to take the oracle off the network).
+    pub server: tokio::task::AbortHandle,
+}
+
+/// What a test may choose per oracle besides its key, peers and store.
+pub struct Wiring {
+    pub chain: Arc<dyn Chain>,
+    pub leadership: Arc<Leadership>,
+}
+
+impl Wiring {
+    /// The Bank itself, one process per store (always leading).
+    pub fn bank(env: &Env) -> Self {
+        let chain: Arc<dyn Chain> = Arc::new(BanksChain::new(env.ctx.banks_client.clone()));
+        Self { chain, leadership: Arc::new(Leadership::single()) }
+    }
 }
 
 pub struct Net {
@@ -51,6 +69,22 @@ pub struct Net {
 impl Net {
     /// A deployment with one Energy node and three oracles (threshold 2).
     pub async fn start() -> Net {
+        let mut net = Net::deploy().await;
+        let listeners: Vec<tokio::net::TcpListener> = futures_bind(3).await;
+        let bases: Vec<String> =
+            listeners.iter().map(|l| format!("http://{}", l.local_addr().expect("addr"))).collect();
+        for (i, listener) in listeners.into_iter().enumerate() {
+            let peers: Vec<String> =
+                bases.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| b.clone()).collect();
+            let (key, base) = (net.key(i), bases[i].clone());
+            let started = oracle(&net.env, &net.staking, key, peers, listener, base).await;
+            net.oracles.push(started);
+        }
+        net
+    }
+
+    /// The deployment of [`Net::start`] without any oracle running.
+    pub async fn deploy() -> Net {
         let mut env = Env::start().await;
         let staking = Staking::start(&mut env).await;
         let operator = staking.operator(&mut env, 10 * STAKE).await;
@@ -61,18 +95,12 @@ impl Net {
         rewards.genesis_time = staking.genesis_time;
         rewards.epoch_seconds = staking.epoch_seconds;
         env.initialize_rewards(&rewards, rewards.initialize_args()).await.expect("init rewards");
+        Net { env, staking, rewards, node, oracles: Vec::new(), http: reqwest::Client::new() }
+    }
 
-        let listeners: Vec<tokio::net::TcpListener> = futures_bind(3).await;
-        let bases: Vec<String> =
-            listeners.iter().map(|l| format!("http://{}", l.local_addr().expect("addr"))).collect();
-        let mut oracles = Vec::new();
-        for (i, listener) in listeners.into_iter().enumerate() {
-            let peers: Vec<String> =
-                bases.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| b.clone()).collect();
-            let keypair = Keypair::try_from(rewards.oracles[i].to_bytes().as_slice()).expect("key");
-            oracles.push(oracle(&env, &staking, keypair, peers, listener, bases[i].clone()).await);
-        }
-        Net { env, staking, rewards, node, oracles, http: reqwest::Client::new() }
+    /// Oracle `i`'s vote key.
+    pub fn key(&self, i: usize) -> Keypair {
+        Keypair::try_from(self.rewards.oracles[i].to_bytes().as_slice()).expect("key")
     }
 
     /// A signed reading of the node at `genesis + offset`.
@@ -153,7 +181,7 @@ impl Net {
     }
 }
 
-async fn futures_bind(n: usize) -> Vec<tokio::net::TcpListener> {
+pub async fn futures_bind(n: usize) -> Vec<tokio::net::TcpListener> {
     let mut out = Vec::new();
     for _ in 0..n {
         out.push(tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind"));
@@ -187,7 +215,22 @@ pub fn build(
     store: Store,
     dir: tempfile::TempDir,
 ) -> OracleUnderTest {
-    let chain: Arc<dyn Chain> = Arc::new(BanksChain::new(env.ctx.banks_client.clone()));
+    build_wired(staking, keypair, peers, listener, base, store, dir, Wiring::bank(env))
+}
+
+/// [`build`] over the chain and leadership of `wiring`.
+#[allow(clippy::too_many_arguments)]
+pub fn build_wired(
+    staking: &Staking,
+    keypair: Keypair,
+    peers: Vec<String>,
+    listener: tokio::net::TcpListener,
+    base: String,
+    store: Store,
+    dir: tempfile::TempDir,
+    wiring: Wiring,
+) -> OracleUnderTest {
+    let Wiring { chain, leadership } = wiring;
     let source = Arc::new(ChainBindings::new(Arc::clone(&chain)));
     let policy = CachePolicy {
         ttl: Duration::from_secs(60),
@@ -217,15 +260,16 @@ pub fn build(
         close_epochs: true,
         budget: ComputeBudget::VOTE_DEFAULT,
     };
-    let oracle = Arc::new(Oracle::new(
+    let oracle = Oracle::new(
         engine,
         Arc::clone(&ingest),
         Peers::new(peers, Duration::from_secs(10), Arc::clone(&ingest.metrics)),
         Some(Arc::new(keypair)),
         settings,
-    ));
+    );
+    let oracle = Arc::new(oracle.with_leadership(leadership));
     let app = serve::app(Arc::clone(&ingest), Some(Arc::clone(&oracle)));
     let _addr: SocketAddr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    OracleUnderTest { oracle, ingest, base, dir }
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    OracleUnderTest { oracle, ingest, base, dir, server: server.abort_handle() }
 }

@@ -1,10 +1,15 @@
 //! Three oracles, one Bank: snapshot → sync → close → vote → finalize → serve → claim,
 //! with the interleavings chosen by the test (see `harness`); the HTTP contract against
-//! `openapi.json` and the loop's metrics (`operations`).
+//! `openapi.json` and the loop's metrics (`operations`); two replicas of one oracle on
+//! PostgreSQL, the leader killed mid-vote (`replicas`).
 
 mod harness;
 mod operations;
+// The store tests' per-test PostgreSQL schema, shared by path.
+#[path = "../../src/store/pg_schema.rs"]
+mod pg_schema;
 mod quorum;
+mod replicas;
 mod restart;
 mod schema;
 mod veto;

@@ -186,11 +186,13 @@ async fn a_finalized_epoch_shows_in_the_voting_oracles_metrics() {
         format!("gridmint_unbonding_seconds {UNBONDING_SECONDS}"),
         "gridmint_determinism_alarms_total 0".to_string(),
         "gridmint_peers_diverging 0".to_string(),
+        // One process per SQLite store: it always leads.
+        "gridmint_oracle_leader 1".to_string(),
     ];
     for line in &expected {
         assert!(text.lines().any(|l| l == line), "`{line}` missing from\n{text}");
     }
     // With a keypair every family is exported (tests/ingest/metrics.rs lists them).
     let families = text.lines().filter(|l| l.starts_with("# TYPE gridmint_")).count();
-    assert_eq!(families, 15, "{text}");
+    assert_eq!(families, 16, "{text}");
 }

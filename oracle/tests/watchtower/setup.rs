@@ -1,10 +1,12 @@
-//! Building the watchtower from its config, passes that end in an error, and the loop.
+//! Building the watchtower from its config, passes that end in an error, the loop, and
+//! passes only on the leading replica.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use gridmint_oracle::config::WatchtowerConfig;
+use gridmint_oracle::leader::Leadership;
 use gridmint_oracle::metrics::Metrics;
 use gridmint_oracle::store::{Store, StoreError};
 use gridmint_oracle::watchtower::{WatchError, Watchtower};
@@ -13,7 +15,35 @@ use gridmint_sdk::node_staking as sdk;
 use gridmint_test_support::Env;
 use solana_keypair::Keypair;
 
+use super::pg_schema::PgSchema;
 use super::world::{World, BOUNTY, DEADLINE};
+
+/// One process per store: always leads.
+fn single() -> Leadership {
+    Leadership::single()
+}
+
+#[tokio::test]
+async fn only_the_leading_replica_runs_passes() {
+    // Given an equivocation in the store and two replicas electing a leader on PostgreSQL
+    let mut w = World::new().await;
+    let (x, y) = (w.signed(&w.node, 5, 60, 100), w.signed(&w.node, 5, 60, 200));
+    w.store_readings(&[x, y], 1).await;
+    let tower = w.watchtower();
+    let schema = PgSchema::create().await;
+    let leader = Leadership::for_store(&schema.url, &[1; 32]).await.expect("leader");
+    let standby = Leadership::for_store(&schema.url, &[1; 32]).await.expect("standby");
+    assert!(leader.check().await);
+
+    // When the follower's watchtower would pass, Then it does nothing
+    assert!(tower.run_if_leading(&standby).await.is_none());
+    assert!(!w.node_state(w.node.node_id).await.jailed);
+
+    // When the leader's passes, Then it reports
+    let summary = tower.run_if_leading(&leader).await.expect("leads").expect("pass");
+    assert_eq!(summary.reported.len(), 1);
+    assert!(w.node_state(w.node.node_id).await.jailed);
+}
 
 #[tokio::test]
 async fn from_config_reads_the_keypair_and_defaults_to_its_associated_token_account() {
@@ -74,9 +104,12 @@ async fn run_passes_until_shutdown() {
     let tower = w.watchtower();
 
     // A shutdown already signalled stops the loop before any pass
-    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), &Metrics::new(), async {}))
-        .await
-        .expect("stops");
+    tokio::time::timeout(
+        DEADLINE,
+        tower.run(Duration::from_millis(5), &Metrics::new(), &single(), async {}),
+    )
+    .await
+    .expect("stops");
     assert!(!w.node_state(w.node.node_id).await.jailed);
 
     // When the loop runs until the node is jailed
@@ -91,9 +124,12 @@ async fn run_passes_until_shutdown() {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
-    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), &Metrics::new(), jailed))
-        .await
-        .expect("jailed in time");
+    tokio::time::timeout(
+        DEADLINE,
+        tower.run(Duration::from_millis(5), &Metrics::new(), &single(), jailed),
+    )
+    .await
+    .expect("jailed in time");
 
     // Then the pass reported and the loop returned
     assert_eq!(w.token_balance(w.oracle.token).await, BOUNTY);
@@ -147,7 +183,10 @@ async fn a_pass_on_a_chain_without_the_deployment_or_a_closed_store_is_an_error(
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
-    tokio::time::timeout(DEADLINE, tower.run(Duration::from_millis(5), &metrics, counted))
-        .await
-        .expect("counted in time");
+    tokio::time::timeout(
+        DEADLINE,
+        tower.run(Duration::from_millis(5), &metrics, &single(), counted),
+    )
+    .await
+    .expect("counted in time");
 }

@@ -1,0 +1,82 @@
+//! The loop's side of replicas on one store: leadership checked each step, a follower's
+//! step, and results published through the store so every replica serves them.
+
+use std::sync::Arc;
+
+use gridmint_sdk::rewards as rw;
+
+use super::{DriverError, Oracle, Step, PUBLISHED_KEEP};
+use crate::epoch::close::Closed;
+use crate::epoch::{matches_chain, EngineError};
+use crate::leader::Leadership;
+use crate::store::StoreError;
+use crate::sync::CloseSummary;
+
+impl Oracle {
+    /// Runs the loop only while `leadership` says this replica leads (replicas on one
+    /// PostgreSQL store; the default is a single process that always leads).
+    pub fn with_leadership(mut self, leadership: Arc<Leadership>) -> Self {
+        if let Ok(mut s) = self.status.lock() {
+            s.leader = leadership.is_leader();
+            s.leader_lock = leadership.lock_key();
+        }
+        self.leadership = leadership;
+        self
+    }
+
+    /// Checks leadership and records the answer in the status and the gauge.
+    pub(super) async fn lead(&self) -> bool {
+        let leads = self.leadership.check().await;
+        self.ingest.metrics.leader(leads);
+        if let Ok(mut s) = self.status.lock() {
+            s.leader = leads;
+        }
+        leads
+    }
+
+    /// A follower's step: gauges only. The leader writes snapshots, ledger rows, manifests,
+    /// summaries and vote intents into the shared store; this replica serves them.
+    pub(super) async fn standby(&self, config: &rw::Config, now: i64) -> Result<Step, DriverError> {
+        let holds_last = match config.next_epoch.checked_sub(1) {
+            None => true,
+            Some(last) => {
+                let row = self.engine.store.ledger_at(last).await.map_err(EngineError::from)?;
+                row.is_some_and(|r| matches_chain(&r, config))
+            }
+        };
+        self.observe(config, now, holds_last).await;
+        self.note(&Step::Standby);
+        Ok(Step::Standby)
+    }
+
+    /// Keeps `closed` as the newest result of its epoch, in memory and (its summary) in the
+    /// store, where the other replicas read it.
+    pub(super) async fn publish(&self, closed: Arc<Closed>) -> Result<(), DriverError> {
+        let epoch = closed.report.epoch;
+        if let Ok(mut p) = self.published.lock() {
+            p.insert(epoch, closed);
+            while p.len() > PUBLISHED_KEEP {
+                p.pop_first();
+            }
+        }
+        if let Some(summary) = self.summary(epoch) {
+            let json = serde_json::to_string(&summary).map_err(|_| EngineError::from(corrupt()))?;
+            self.engine.store.save_close_summary(epoch, &json).await.map_err(EngineError::from)?;
+        }
+        Ok(())
+    }
+
+    /// The summary of `epoch` served at `GET /v1/epochs/{e}/close`: the newest in the store,
+    /// written by whichever replica led when it was computed (this process's own memory when
+    /// the store has none).
+    pub async fn served_summary(&self, epoch: u64) -> Result<Option<CloseSummary>, StoreError> {
+        match self.engine.store.close_summary(epoch).await? {
+            Some(json) => Ok(Some(serde_json::from_str(&json).map_err(|_| corrupt())?)),
+            None => Ok(self.summary(epoch)),
+        }
+    }
+}
+
+fn corrupt() -> StoreError {
+    StoreError::Corrupt("close summary")
+}
