@@ -3,7 +3,7 @@
 //! and sending the durable-nonce transaction to the validator, and the chain clock reads
 //! (epoch clock for compaction, clock skew) the agent runs on.
 
-use gridmint_agent::registration::{self, NonceArgs, RegisterRequest, Request};
+use gridmint_agent::registration;
 use gridmint_localnet::demo::{self, DemoOptions, DEMO_NODE_ID, DEMO_STAKE};
 use gridmint_localnet::{Localnet, LocalnetOptions};
 use gridmint_sdk::chain::{ChainExt, RpcChain};
@@ -13,15 +13,9 @@ use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
-use spl_associated_token_account_interface::address::get_associated_token_address;
 
-async fn send(rpc: &RpcClient, ixs: &[solana_instruction::Instruction], signers: &[&Keypair]) {
-    let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
-    let tx =
-        Transaction::new_signed_with_payer(ixs, Some(&signers[0].pubkey()), signers, blockhash);
-    rpc.send_and_confirm_transaction(&tx).await.expect("confirmed");
-}
+#[path = "support/mod.rs"]
+mod support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_signed_offline_lands_through_json_rpc_with_its_durable_nonce() {
@@ -31,50 +25,14 @@ async fn a_registration_signed_offline_lands_through_json_rpc_with_its_durable_n
     let options = DemoOptions { epoch_seconds: 30, oracle_count: 1, threshold: 1 };
     let d = demo::deploy(&rpc, &localnet.faucet, options).await.expect("demo deployment");
     // More stake tokens for a second node, and the operator's durable nonce account.
-    let operator_token = get_associated_token_address(&d.operator.pubkey(), &d.stake_mint);
-    let mint = spl_token_2022_interface::instruction::mint_to(
-        &d.token_program,
-        &d.stake_mint,
-        &operator_token,
-        &localnet.faucet.pubkey(),
-        &[],
-        DEMO_STAKE,
-    )
-    .expect("mint_to");
-    send(&rpc, &[mint], &[&localnet.faucet]).await;
-    let nonce = Keypair::new();
-    let create = solana_system_interface::instruction::create_nonce_account(
-        &d.operator.pubkey(),
-        &nonce.pubkey(),
-        &d.operator.pubkey(),
-        rpc.get_minimum_balance_for_rent_exemption(80).await.expect("rent"),
-    );
-    send(&rpc, &create, &[&d.operator, &nonce]).await;
+    support::mint_stake(&rpc, &localnet.faucet, &d, DEMO_STAKE).await;
+    let nonce = support::nonce_account(&rpc, &d).await;
 
     // The device side reads everything it does not know from the chain.
     let device = Keypair::new();
-    let request = RegisterRequest {
-        node_id: None,
-        kind: NodeKind::Energy,
-        capacity: Capacity { energy_wp: 5_000, compute_units_per_hour: 0 },
-        region: 0,
-        metadata_uri: String::new(),
-        reward_recipient: None,
-        stake: DEMO_STAKE,
-        stake_mint: None,
-        token_program: None,
-        operator_token: None,
-    };
-    let nonce_args = NonceArgs { account: nonce.pubkey(), authority: None, value: None };
-    let signed = registration::sign(
-        &device,
-        d.operator.pubkey(),
-        nonce_args,
-        Request::Register(Box::new(request)),
-        Some(&url),
-    )
-    .await
-    .expect("sign with chain reads");
+    let capacity = Capacity { energy_wp: 5_000, compute_units_per_hour: 0 };
+    let signed =
+        support::sign_registration(&url, &d, &device, &nonce, NodeKind::Energy, capacity).await;
     assert_eq!(signed["node_id"], DEMO_NODE_ID + 1);
     let stored_nonce = registration::nonce_value(&url, &nonce.pubkey()).await.expect("nonce");
     assert_eq!(signed["nonce"], stored_nonce.to_string());

@@ -3,7 +3,9 @@
 //! completing what `gridmint-agent sign-registration` signed with the device key.
 //! (`claim` runs in `oracle_epoch`, where oracles finalize an epoch.)
 
-use gridmint_agent::registration::{self, NonceArgs, RegisterRequest, Request};
+#[path = "support/mod.rs"]
+mod support;
+
 use gridmint_localnet::demo::{self, DemoOptions, DEMO_NODE_ID, DEMO_STAKE};
 use gridmint_localnet::{Localnet, LocalnetOptions};
 use gridmint_sdk::chain::{ChainExt, RpcChain};
@@ -13,8 +15,6 @@ use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
-use spl_associated_token_account_interface::address::get_associated_token_address;
 
 async fn node(url: &str, node_id: u64) -> Node {
     let chain = RpcChain::from_url(url.to_string(), CommitmentConfig::confirmed());
@@ -29,24 +29,7 @@ async fn an_operator_manages_nodes_and_stake_with_the_cli() {
     let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
     let options = DemoOptions { epoch_seconds: 30, oracle_count: 1, threshold: 1 };
     let d = demo::deploy(&rpc, &localnet.faucet, options).await.expect("demo deployment");
-    let operator_token = get_associated_token_address(&d.operator.pubkey(), &d.stake_mint);
-    let mint = spl_token_2022_interface::instruction::mint_to(
-        &d.token_program,
-        &d.stake_mint,
-        &operator_token,
-        &localnet.faucet.pubkey(),
-        &[],
-        2 * DEMO_STAKE,
-    )
-    .expect("mint_to");
-    let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
-    let tx = Transaction::new_signed_with_payer(
-        &[mint],
-        Some(&localnet.faucet.pubkey()),
-        &[&localnet.faucet],
-        blockhash,
-    );
-    rpc.send_and_confirm_transaction(&tx).await.expect("minted");
+    support::mint_stake(&rpc, &localnet.faucet, &d, 2 * DEMO_STAKE).await;
 
     // A Solana CLI config naming the localnet and the operator's key, as operators have.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -84,43 +67,10 @@ async fn an_operator_manages_nodes_and_stake_with_the_cli() {
 
     // Registration: the device signs offline (agent), the operator completes with the CLI.
     let device = Keypair::new();
-    let nonce = Keypair::new();
-    let create = solana_system_interface::instruction::create_nonce_account(
-        &d.operator.pubkey(),
-        &nonce.pubkey(),
-        &d.operator.pubkey(),
-        rpc.get_minimum_balance_for_rent_exemption(80).await.expect("rent"),
-    );
-    let blockhash = rpc.get_latest_blockhash().await.expect("blockhash");
-    let tx = Transaction::new_signed_with_payer(
-        &create,
-        Some(&d.operator.pubkey()),
-        &[&d.operator, &nonce],
-        blockhash,
-    );
-    rpc.send_and_confirm_transaction(&tx).await.expect("nonce account");
-    let request = RegisterRequest {
-        node_id: None,
-        kind: NodeKind::Hybrid,
-        capacity: Capacity { energy_wp: 5_000, compute_units_per_hour: 100 },
-        region: 0,
-        metadata_uri: String::new(),
-        reward_recipient: None,
-        stake: DEMO_STAKE,
-        stake_mint: None,
-        token_program: None,
-        operator_token: None,
-    };
-    let nonce_args = NonceArgs { account: nonce.pubkey(), authority: None, value: None };
-    let signed = registration::sign(
-        &device,
-        d.operator.pubkey(),
-        nonce_args,
-        Request::Register(Box::new(request)),
-        Some(&url),
-    )
-    .await
-    .expect("device signs");
+    let nonce = support::nonce_account(&rpc, &d).await;
+    let capacity = Capacity { energy_wp: 5_000, compute_units_per_hour: 100 };
+    let signed =
+        support::sign_registration(&url, &d, &device, &nonce, NodeKind::Hybrid, capacity).await;
     let signed_file = dir.path().join("signed.json");
     std::fs::write(&signed_file, signed.to_string()).expect("write");
     let stranger = dir.path().join("stranger.json");
