@@ -12,8 +12,11 @@
 //!   [`routes`]: every route as data (checked against `openapi.json`); [`metrics`]: Prometheus.
 //! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
+//! - [`archive`]: per-epoch archive files of the inputs each manifest commits, served and
+//!   verifiable by anyone; optional pruning of archived inputs from the store.
 
 pub mod api;
+pub mod archive;
 pub mod commands;
 pub mod config;
 pub mod driver;
