@@ -4,7 +4,8 @@
 //!   peers.
 //! - `GET /v1/epochs/{e}/readings|receipts`: the epoch's inputs as binary records (the
 //!   ingest format; readings include every earlier reading of their keys, §9.3); `/inputs`: the same
-//!   as JSON items. Everything is self-authenticating.
+//!   as JSON items. Everything is self-authenticating. Once pruned (`crate::archive`), 410:
+//!   the epoch's archive (`GET /v1/epochs/{e}/archive`, [`crate::archive::http`]) has them.
 //! - `GET /v1/epochs/{e}/close`: this oracle's latest result (peers compare `vote_hash`), as
 //!   its leading replica stored it.
 //! - `GET /v1/epochs/{e}/manifest[?hash=…][&format=borsh]`: a manifest (JSON by default).
@@ -35,6 +36,7 @@ use gridmint_sdk::rewards::{self as rw, ClaimStatus};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::archive::http::gone_if_pruned;
 use crate::driver::Oracle;
 use crate::epoch::{explain, hex, unhex32, Outcome};
 use crate::ingest::wire;
@@ -113,6 +115,9 @@ async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Re
 }
 
 async fn readings(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
+    if let Some(gone) = gone_if_pruned(&o.engine.store, epoch).await {
+        return gone;
+    }
     match epoch_readings(&o, epoch).await {
         Ok(list) => {
             let mut body = Vec::with_capacity(list.len() * wire::READING_RECORD);
@@ -124,6 +129,9 @@ async fn readings(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> R
 }
 
 async fn receipts(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
+    if let Some(gone) = gone_if_pruned(&o.engine.store, epoch).await {
+        return gone;
+    }
     match o.engine.store.epoch_receipts(epoch).await {
         Ok(list) => {
             let mut body = Vec::with_capacity(list.len() * wire::RECEIPT_RECORD);
@@ -135,6 +143,9 @@ async fn receipts(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> R
 }
 
 async fn inputs(State(o): State<Arc<Oracle>>, Params(epoch): Params<u64>) -> Response {
+    if let Some(gone) = gone_if_pruned(&o.engine.store, epoch).await {
+        return gone;
+    }
     let readings = match epoch_readings(&o, epoch).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -222,6 +233,10 @@ async fn explain_node(
     let closed = match o.published(epoch) {
         Some(c) => c,
         None => {
+            // Recomputing from a pruned store would explain a different epoch.
+            if let Some(gone) = gone_if_pruned(&o.engine.store, epoch).await {
+                return gone;
+            }
             let chain = o.engine.chain.as_ref();
             let (config, state) =
                 match (chain.rewards_config().await, chain.epoch_state(epoch).await) {

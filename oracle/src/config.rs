@@ -47,6 +47,8 @@ pub struct Config {
     pub oracle: OracleConfig,
     #[serde(default)]
     pub watchtower: WatchtowerConfig,
+    #[serde(default)]
+    pub archive: ArchiveConfig,
 }
 
 /// Closing and voting.
@@ -166,6 +168,37 @@ impl Default for WatchtowerConfig {
             enabled: false,
             keypair: None,
             reporter_token_account: None,
+            interval: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Per-epoch archive files of the inputs each manifest commits (`crate::archive`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// Write (and serve) the archive of every finalized epoch.
+    pub enabled: bool,
+    /// Default: `archive/` beside the SQLite file; required with PostgreSQL.
+    pub dir: Option<PathBuf>,
+    /// Delete archived inputs from the store once their manifest can no longer be disputed
+    /// and `retain_epochs` have passed (off by default).
+    pub prune: bool,
+    /// Epochs after an epoch's end before its inputs may be pruned; default: node-staking's
+    /// unbonding period (fraud proofs from the store can slash until then).
+    pub retain_epochs: Option<u64>,
+    /// Time between passes.
+    #[serde(deserialize_with = "duration")]
+    pub interval: Duration,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            dir: None,
+            prune: false,
+            retain_epochs: None,
             interval: Duration::from_secs(30),
         }
     }

@@ -1,11 +1,12 @@
-//! `gridmint-oracle`: `serve` (the oracle process), `status`, `close-epoch`, `keygen`.
+//! `gridmint-oracle`: `serve` (the oracle process), `status`, `close-epoch`, `archive verify`,
+//! `keygen`.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use gridmint_ops::cli::{init_tracing, print, rpc_url, shutdown_signal, Output};
-use gridmint_oracle::commands;
 use gridmint_oracle::config::Config;
+use gridmint_oracle::{archive, commands};
 
 #[derive(Parser)]
 #[command(name = "gridmint-oracle", version, about = "GridMint oracle")]
@@ -41,6 +42,11 @@ enum Command {
         #[arg(long)]
         vote: bool,
     },
+    /// Per-epoch archives of the inputs each manifest commits.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// Write a new Solana CLI keypair file for the oracle.
     Keygen {
         #[arg(short = 'o', long)]
@@ -50,12 +56,31 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Check an archive (file or URL): every signature, canonical order and inputs_root, and
+    /// with --manifest that it is the archive of that manifest.
+    Verify {
+        archive: String,
+        /// The finalized manifest's Borsh bytes: a file or a URL
+        /// (`<oracle>/v1/epochs/<e>/manifest?format=borsh`).
+        #[arg(long)]
+        manifest: Option<String>,
+    },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     init_tracing();
     let cli = Cli::parse();
     if let Command::Keygen { outfile, force } = &cli.command {
         return print(cli.output, &gridmint_ops::keygen(outfile, *force)?);
+    }
+    // Needs no config: anyone can verify an archive.
+    if let Command::Archive { command: ArchiveCommand::Verify { archive, manifest } } = &cli.command
+    {
+        let verified = archive::cli::verify_command(archive, manifest.as_deref()).await?;
+        return print(cli.output, &verified);
     }
     let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
     if let Some(url) = &cli.url {
@@ -72,6 +97,6 @@ async fn main() -> anyhow::Result<()> {
         Command::CloseEpoch { epoch, vote } => {
             print(cli.output, &commands::close_epoch(&config, epoch, vote).await?)
         }
-        Command::Keygen { .. } => Ok(()),
+        Command::Keygen { .. } | Command::Archive { .. } => Ok(()),
     }
 }

@@ -1,7 +1,7 @@
 //! The HTTP routes as data. Each router is built from its list ([`crate::ingest::http::ROUTES`],
-//! [`crate::api::ROUTES`]) and a test compares [`all`] with the paths and methods of
-//! `openapi.json` (committed, served at `GET /openapi.json`), so a route cannot be served
-//! undocumented or documented unserved.
+//! [`crate::api::ROUTES`], [`crate::archive::http::ROUTES`]) and a test compares [`all`] with
+//! the paths and methods of `openapi.json` (committed, served at `GET /openapi.json`), so a
+//! route cannot be served undocumented or documented unserved.
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path};
@@ -72,7 +72,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(routes: &[Route<S>]) -> Router<S
 pub fn all() -> Vec<(Method, &'static str)> {
     let ingest = crate::ingest::http::ROUTES.iter().map(|r| (r.method, r.path));
     let api = crate::api::ROUTES.iter().map(|r| (r.method, r.path));
-    ingest.chain(api).collect()
+    let archive = crate::archive::http::ROUTES.iter().map(|r| (r.method, r.path));
+    ingest.chain(api).chain(archive).collect()
 }
 
 /// `{"error": message}` with `status`: the one error body of the whole API.

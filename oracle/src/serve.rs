@@ -20,6 +20,7 @@ use solana_commitment_config::CommitmentConfig;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
+use crate::archive::{self, Archiver};
 use crate::config::Config;
 use crate::driver::{DriverSettings, Oracle};
 use crate::epoch::Engine;
@@ -148,9 +149,20 @@ pub fn oracle(
 /// Every route the process serves: ingest, `/health`, `/metrics` and `/openapi.json`, and the
 /// read API when there is an epoch loop (`oracle`).
 pub fn app(ingest: Arc<Ingest>, oracle: Option<Arc<Oracle>>) -> Router {
+    app_with_archive(ingest, oracle, None)
+}
+
+/// [`app`] whose archive route serves `archiver`'s files (404 without one).
+pub fn app_with_archive(
+    ingest: Arc<Ingest>,
+    oracle: Option<Arc<Oracle>>,
+    archiver: Option<Arc<Archiver>>,
+) -> Router {
     let app = http::router(ingest);
     match oracle {
-        Some(oracle) => app.merge(crate::api::router(oracle)),
+        Some(oracle) => {
+            app.merge(crate::api::router(oracle)).merge(archive::http::router(archiver))
+        }
         None => app,
     }
 }
@@ -174,6 +186,7 @@ pub async fn run_on(
     let metrics = Arc::new(Metrics::new());
     let ingest = build(&config, Arc::clone(&metrics)).await?;
     let mut looping = None;
+    let mut archiving = None;
     let stopping = Arc::new(Notify::new());
     let mut tasks = Vec::new();
     match chain(&config)? {
@@ -189,6 +202,16 @@ pub async fn run_on(
             let stop = Arc::clone(&stopping);
             let interval = config.oracle.tick_interval;
             tasks.push(tokio::spawn(oracle.run(interval, async move { stop.notified().await })));
+            let store = Arc::clone(&ingest.store);
+            let deployment = ingest.settings.deployment;
+            archiving =
+                archive::setup::from_config(&config, Arc::clone(&chain), store, deployment)?;
+            if let Some(archiver) = &archiving {
+                let stop = Arc::clone(&stopping);
+                let run = Arc::clone(archiver)
+                    .run(config.archive.interval, async move { stop.notified().await });
+                tasks.push(tokio::spawn(run));
+            }
             if config.watchtower.enabled {
                 let mut settings = config.watchtower.clone();
                 // One key per oracle by default: the one it votes with.
@@ -205,7 +228,7 @@ pub async fn run_on(
         }
         None => tracing::warn!("no rpc_url: ingest only (no close, vote, read API or watchtower)"),
     }
-    let router = app(Arc::clone(&ingest), looping);
+    let router = app_with_archive(Arc::clone(&ingest), looping, archiving);
     // Tests and operators read the bound address from this line (port 0 picks a free one).
     tracing::info!("listening on {}", listener.local_addr()?);
     let notify = Arc::clone(&stopping);

@@ -12,11 +12,13 @@
 //! SQLite pragmas are applied per connection when the backend is SQLite; PostgreSQL sessions
 //! get `synchronous_commit = on` for the same durability promise.
 
+mod archive;
 mod closes;
 mod epochs;
 mod rows;
 pub mod watch;
 
+pub use archive::PrunedEpoch;
 pub use epochs::{LedgerRow, VoteRow, VoteStatus};
 pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
@@ -334,6 +336,8 @@ fn inserted(rows_affected: u64) -> Inserted {
     }
 }
 
+#[cfg(test)]
+mod archive_tests;
 #[cfg(test)]
 pub(crate) mod pg_schema;
 #[cfg(test)]

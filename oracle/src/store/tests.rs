@@ -10,7 +10,7 @@ use gridmint_protocol::messages::{EnergyReading, WorkReceipt};
 
 const CLOCK: EpochClock = EpochClock { genesis_time: 1_000, epoch_seconds: 100 };
 
-fn reading(seed: u8, node_id: u64, sequence: u64, timestamp: i64) -> NewReading {
+pub(super) fn reading(seed: u8, node_id: u64, sequence: u64, timestamp: i64) -> NewReading {
     let key = SigningKey::from_bytes(&[seed; 32]);
     let message = EnergyReading {
         deployment: [7; 32],
@@ -26,7 +26,7 @@ fn reading(seed: u8, node_id: u64, sequence: u64, timestamp: i64) -> NewReading 
     NewReading::new(signed, &CLOCK).expect("decodes")
 }
 
-fn receipt(node_id: u64, job_id: u64, finished_at: i64) -> NewReceipt {
+pub(super) fn receipt(node_id: u64, job_id: u64, finished_at: i64) -> NewReceipt {
     let device = SigningKey::from_bytes(&[1; 32]);
     let requester = SigningKey::from_bytes(&[2; 32]);
     let message = WorkReceipt {

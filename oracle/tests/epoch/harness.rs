@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gridmint_oracle::archive::{ArchiveSettings, Archiver};
 use gridmint_oracle::driver::{DriverSettings, Oracle, Step};
 use gridmint_oracle::epoch::Engine;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
@@ -37,6 +38,8 @@ pub const STAKE: u64 = 100_000_000;
 pub struct OracleUnderTest {
     pub oracle: Arc<Oracle>,
     pub ingest: Arc<Ingest>,
+    /// Archives into `dir/archive`, never prunes (tests prune with their own archiver).
+    pub archiver: Arc<Archiver>,
     pub base: String,
     pub dir: tempfile::TempDir,
     /// The HTTP server's task (abort it to take the oracle off the network).
@@ -254,7 +257,17 @@ pub fn build_wired(
         receipt_limit: RateLimiter::new(0),
         metrics: Arc::new(Metrics::new()),
     });
-    let engine = Engine { chain, store, deployment: staking.config.to_bytes() };
+    let deployment = staking.config.to_bytes();
+    let archiver = Arc::new(
+        Archiver::new(
+            Engine { chain: Arc::clone(&chain), store: Arc::clone(&store), deployment },
+            ArchiveSettings { dir: dir.path().join("archive"), prune: false, retain_epochs: None },
+            peers.clone(),
+            Duration::from_secs(10),
+        )
+        .expect("archiver"),
+    );
+    let engine = Engine { chain, store, deployment };
     let settings = DriverSettings {
         sync_attempts: 3,
         close_epochs: true,
@@ -268,8 +281,9 @@ pub fn build_wired(
         settings,
     );
     let oracle = Arc::new(oracle.with_leadership(leadership));
-    let app = serve::app(Arc::clone(&ingest), Some(Arc::clone(&oracle)));
+    let archiving = Some(Arc::clone(&archiver));
+    let app = serve::app_with_archive(Arc::clone(&ingest), Some(Arc::clone(&oracle)), archiving);
     let _addr: SocketAddr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    OracleUnderTest { oracle, ingest, base, dir, server: server.abort_handle() }
+    OracleUnderTest { oracle, ingest, archiver, base, dir, server: server.abort_handle() }
 }

@@ -138,6 +138,9 @@ async fn every_route_answers_as_the_document_says() {
     assert_eq!(c.call(get, "/v1/epochs/9/manifest", None).await.0, 404);
     assert_eq!(c.call(get, "/v1/epochs/0/ledger", None).await.0, 200);
     assert_eq!(c.call(get, "/v1/epochs/9/ledger", None).await.0, 404);
+    net.oracles[0].archiver.pass().await.expect("archive pass");
+    assert_eq!(c.call(get, "/v1/epochs/0/archive", None).await.0, 200);
+    assert_eq!(c.call(get, "/v1/epochs/9/archive", None).await.0, 404);
     let node = net.node.address.to_string();
     let explain = format!("/v1/epochs/0/nodes/{node}/explain");
     assert_eq!(c.call(get, &explain, None).await.0, 200);

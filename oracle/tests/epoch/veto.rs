@@ -36,6 +36,9 @@ async fn a_vetoed_epoch_is_refinalized_under_its_correction_document() {
     let first = net.epoch_state(1).await.expect("epoch");
     assert_eq!(first.status, EpochStatus::Final);
     assert!(first.report.cumulative_total > 0, "the node was paid");
+    // Oracle 0 records the result and archives it (while the veto is still possible).
+    net.tick(0).await;
+    assert_eq!(net.oracles[0].archiver.pass().await.expect("pass").written, vec![0, 1]);
 
     let document = CorrectionDocument {
         version: CORRECTION_VERSION,
@@ -84,4 +87,10 @@ async fn a_vetoed_epoch_is_refinalized_under_its_correction_document() {
     assert_eq!(why["excluded_by_correction"], true);
     let (status, served) = net.get(2, &format!("/v1/corrections/{}", hex(&hash))).await;
     assert_eq!(status, 200, "binary body is not JSON: {served}");
+    // Once oracle 0 records the new result, the archive of the vetoed manifest is replaced.
+    net.tick(0).await;
+    assert_eq!(net.oracles[0].archiver.pass().await.expect("pass").written, vec![1]);
+    let archive = std::fs::read(net.oracles[0].archiver.path(1)).expect("archive");
+    let header = gridmint_oracle::archive::Header::parse(&archive).expect("header");
+    assert_eq!(header.manifest_hash, state.report.manifest_hash);
 }
