@@ -18,7 +18,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use gridmint_protocol::merkle::{CumulativeTree, Hash32};
-use gridmint_protocol::rewards::{accumulate, compute_epoch_rewards, EpochReport};
+use gridmint_protocol::rewards::{accumulate_into, compute_epoch_rewards, EpochReport};
 
 pub use clock::Clock;
 pub use scenario::Scenario;
@@ -91,10 +91,10 @@ fn run_once(scenario: &Scenario, clock: Clock) -> (Timings, EpochReport, usize, 
         compute_epoch_rewards(&m.params, m.stake_decimals, m.emission, &m.nodes)
             .expect("bench inputs are valid")
     });
+    let (paid, per_recipient) = (rewards.paid, rewards.per_recipient);
     // As `CumulativeState::apply`: merge, build the tree, copy the entries into the state.
     let (tree, tree_time) = clock.time(|| {
-        let cumulative =
-            accumulate(&state.cumulative, &rewards.per_recipient).expect("no overflow");
+        let cumulative = accumulate_into(&state.cumulative, per_recipient).expect("no overflow");
         let tree = CumulativeTree::new(cumulative).expect("canonical tree");
         state.cumulative.clear();
         state.cumulative.extend_from_slice(tree.entries());
@@ -109,7 +109,7 @@ fn run_once(scenario: &Scenario, clock: Clock) -> (Timings, EpochReport, usize, 
     let report = EpochReport {
         epoch: m.epoch,
         root: tree.root(),
-        cumulative_total: scenario.previous.cumulative_total + rewards.paid,
+        cumulative_total: scenario.previous.cumulative_total + paid,
         recipient_count: tree.len() as u64,
         manifest_hash,
     };

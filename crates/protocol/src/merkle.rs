@@ -68,13 +68,16 @@ pub enum MerkleError {
     TotalOverflow,
 }
 
-/// A canonical tree over `(recipient, cumulative)` entries, with every level kept so that
+/// A canonical tree over `(recipient, cumulative)` entries, with the inner levels kept so that
 /// proofs can be served. Off-chain use (oracle, SDK, tests); programs only verify proofs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CumulativeTree {
     entries: Vec<([u8; 32], u64)>,
-    /// `levels[0]` are the leaf hashes, the last level holds the root alone.
-    levels: Vec<Vec<Hash32>>,
+    /// `inner[0]` is the level above the leaves, the last level holds the root alone. Leaf
+    /// hashes are not kept: a proof needs one, recomputed, where keeping them all would cost
+    /// 32 bytes per recipient.
+    inner: Vec<Vec<Hash32>>,
+    root: Hash32,
     total: u64,
 }
 
@@ -97,11 +100,22 @@ impl CumulativeTree {
         if u64::try_from(entries.len()).map_or(true, |n| n > 1u64 << MAX_PROOF_LEN) {
             return Err(MerkleError::TooManyLeaves);
         }
-        // One exactly sized allocation per level (each level is kept for proofs).
+        let leaf = |(recipient, amount): &([u8; 32], u64)| leaf_hash(recipient, *amount);
+        // One exactly sized allocation per level (each is kept for proofs).
         let depth = usize::try_from(max_proof_len(entries.len() as u64)).unwrap_or(0);
-        let mut levels = Vec::with_capacity(depth.saturating_add(1));
-        levels.push(entries.iter().map(|(r, a)| leaf_hash(r, *a)).collect::<Vec<_>>());
-        while let Some(level) = levels.last().filter(|l| l.len() > 1) {
+        let mut inner: Vec<Vec<Hash32>> = Vec::with_capacity(depth);
+        if entries.len() > 1 {
+            let first = entries
+                .chunks(2)
+                .map(|pair| match pair {
+                    [a, b] => inner_hash(&leaf(a), &leaf(b)),
+                    [single] => leaf(single),
+                    _ => unreachable!("chunks(2) yields one or two items"),
+                })
+                .collect();
+            inner.push(first);
+        }
+        while let Some(level) = inner.last().filter(|l| l.len() > 1) {
             let next = level
                 .chunks(2)
                 .map(|pair| match pair {
@@ -110,9 +124,14 @@ impl CumulativeTree {
                     _ => unreachable!("chunks(2) yields one or two items"),
                 })
                 .collect();
-            levels.push(next);
+            inner.push(next);
         }
-        Ok(Self { entries, levels, total })
+        // A single leaf is its own root.
+        let root = match inner.last().and_then(|level| level.first()) {
+            Some(root) => *root,
+            None => entries.first().map_or(EMPTY_ROOT, leaf),
+        };
+        Ok(Self { entries, inner, root, total })
     }
 
     /// Builds the tree from entries in any order: sorts them, drops zero amounts and rejects
@@ -125,10 +144,7 @@ impl CumulativeTree {
 
     /// The root ([`EMPTY_ROOT`] for no leaves).
     pub fn root(&self) -> Hash32 {
-        match self.levels.last().and_then(|level| level.first()) {
-            Some(root) if !self.entries.is_empty() => *root,
-            _ => EMPTY_ROOT,
-        }
+        self.root
     }
 
     /// Number of leaves (the `recipient_count` reported on chain).
@@ -166,9 +182,12 @@ impl CumulativeTree {
         if index >= self.entries.len() {
             return None;
         }
-        let mut proof = Vec::new();
-        let mut i = index;
-        for level in self.levels.iter().take(self.levels.len().saturating_sub(1)) {
+        let mut proof = Vec::with_capacity(self.inner.len());
+        if let Some((recipient, amount)) = self.entries.get(index ^ 1) {
+            proof.push(leaf_hash(recipient, *amount));
+        }
+        let mut i = index / 2;
+        for level in self.inner.iter().take(self.inner.len().saturating_sub(1)) {
             if let Some(sibling) = level.get(i ^ 1) {
                 proof.push(*sibling);
             }

@@ -20,11 +20,14 @@ use crate::deployment::BPS_DENOMINATOR;
 use crate::merkle::{CumulativeTree, Hash32, MerkleError};
 
 mod borsh_hash;
+mod formula;
 mod muldiv;
 mod sums;
 
+use formula::{Formula, Shares};
 pub use muldiv::mul_div_floor;
-pub use sums::{accumulate, sum_by_recipient, RecipientAmounts};
+pub use sums::{accumulate, accumulate_into, sum_by_recipient, RecipientAmounts};
+use sums::{key_order, sum_nonzero_by_recipient};
 
 /// Largest green bonus: green compute weighs at most twice as much as other compute.
 pub const MAX_GREEN_BONUS_BPS: u16 = 10_000;
@@ -134,27 +137,38 @@ impl NodeReward {
 }
 
 /// The outcome of the formula for one epoch.
+///
+/// Each node's reward is a function of its own inputs and the epoch's totals, so the
+/// per-node breakdown is computed on request ([`EpochRewards::node_reward`]) rather than
+/// stored for every node: closing an epoch only needs the per-recipient sums.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EpochRewards {
     pub compute_pool: u64,
     pub energy_pool: u64,
-    /// One entry per input node, in the same order as the inputs.
-    pub nodes: Vec<NodeReward>,
+    /// Σ compute weights of all nodes: the compute shares' denominator.
+    pub compute_weight_total: u128,
+    /// Σ energy weights of all nodes: the energy shares' denominator.
+    pub energy_weight_total: u128,
     /// This epoch's reward per recipient, sorted by recipient (recipients with zero left out).
     pub per_recipient: RecipientAmounts,
     /// Sum of all node rewards: the increase of `cumulative_total`.
     pub paid: u64,
     /// `emission − paid`: never minted.
     pub dust: u64,
+    shares: Shares,
 }
 
-/// One node's counted amounts and pool weights inside [`compute_epoch_rewards`].
-struct Weights {
-    credit: u128,
-    green: u128,
-    energy: u128,
-    compute_weight: u128,
-    energy_weight: u128,
+impl EpochRewards {
+    /// The reward of `node`, one of the inputs this epoch was computed from (for any other
+    /// input the result means nothing).
+    pub fn node_reward(&self, node: &NodeEpochInput) -> Result<NodeReward, RewardError> {
+        self.shares.node_reward(node)
+    }
+
+    /// [`Self::node_reward`] of every node, in order.
+    pub fn node_rewards(&self, nodes: &[NodeEpochInput]) -> Result<Vec<NodeReward>, RewardError> {
+        nodes.iter().map(|node| self.node_reward(node)).collect()
+    }
 }
 
 /// Applies the formula to one epoch. `nodes` must be strictly sorted by node key.
@@ -164,95 +178,49 @@ pub fn compute_epoch_rewards(
     emission: u64,
     nodes: &[NodeEpochInput],
 ) -> Result<EpochRewards, RewardError> {
-    params.validate()?;
-    if stake_decimals > MAX_STAKE_DECIMALS {
-        return Err(RewardError::StakeDecimalsTooLarge);
-    }
-    for index in 1..nodes.len() {
-        let (prev, cur) = (nodes.get(index.wrapping_sub(1)), nodes.get(index));
-        if let (Some(prev), Some(cur)) = (prev, cur) {
-            if prev.node >= cur.node {
-                return Err(RewardError::NodesNotStrictlySorted { index });
-            }
+    let formula = Formula::new(params, stake_decimals)?;
+    let (compute_pool, energy_pool) = formula.pools(emission)?;
+    // One pass: the order check and the weight totals.
+    let (mut compute_weight_total, mut energy_weight_total) = (0u128, 0u128);
+    let mut previous: Option<&[u8; 32]> = None;
+    for (index, node) in nodes.iter().enumerate() {
+        if previous.is_some_and(|p| key_order(p, &node.node).is_ge()) {
+            return Err(RewardError::NodesNotStrictlySorted { index });
         }
+        previous = Some(&node.node);
+        let w = formula.weigh(node)?;
+        compute_weight_total =
+            compute_weight_total.checked_add(w.compute_weight).ok_or(RewardError::Overflow)?;
+        energy_weight_total =
+            energy_weight_total.checked_add(w.energy_weight).ok_or(RewardError::Overflow)?;
     }
-    let bps = u128::from(BPS_DENOMINATOR);
-    let compute_pool = u64::try_from(
-        u128::from(emission)
-            .checked_mul(u128::from(params.compute_pool_bps))
-            .and_then(|v| v.checked_div(bps))
-            .ok_or(RewardError::Overflow)?,
-    )
-    .map_err(|_| RewardError::Overflow)?;
-    let energy_pool = emission.checked_sub(compute_pool).ok_or(RewardError::Overflow)?;
-
-    let token = 10u128.checked_pow(u32::from(stake_decimals)).ok_or(RewardError::Overflow)?;
-    let stake_cap = |stake: u64, per_token: u64| {
-        u128::from(stake)
-            .checked_mul(u128::from(per_token))
-            .and_then(|v| v.checked_div(token))
-            .ok_or(RewardError::Overflow)
-    };
-    // One node's counted amounts and pool weights. Computed twice (for the totals, then for
-    // the shares) rather than stored: at a million nodes a stored copy costs more in fresh
-    // memory than the arithmetic.
-    let weigh = |node: &NodeEpochInput| -> Result<Weights, RewardError> {
-        let credit =
-            u128::from(node.work_units).min(stake_cap(node.stake, params.work_per_staked_token)?);
-        let energy =
-            u128::from(node.energy_wh).min(stake_cap(node.stake, params.wh_per_staked_token)?);
-        // matched × max_work_per_wh < 2¹²⁸; the weights below stay under 2⁸⁰ per node.
-        let green = u128::from(node.matched_wh)
-            .checked_mul(u128::from(params.max_work_per_wh))
-            .ok_or(RewardError::Overflow)?
-            .min(credit);
-        let compute_weight = credit
-            .checked_mul(bps)
-            .zip(green.checked_mul(u128::from(params.green_bonus_bps)))
-            .and_then(|(a, b)| a.checked_add(b))
-            .ok_or(RewardError::Overflow)?;
-        let energy_weight = energy.checked_mul(bps).ok_or(RewardError::Overflow)?;
-        Ok(Weights { credit, green, energy, compute_weight, energy_weight })
-    };
-    let (mut total_credit, mut total_weight) = (0u128, 0u128);
-    for node in nodes {
-        let w = weigh(node)?;
-        total_credit = total_credit.checked_add(w.compute_weight).ok_or(RewardError::Overflow)?;
-        total_weight = total_weight.checked_add(w.energy_weight).ok_or(RewardError::Overflow)?;
-    }
-
-    let share = |pool: u64, part: u128, whole: u128| -> Result<u64, RewardError> {
-        if whole == 0 {
-            return Ok(0);
-        }
-        let value = mul_div_floor(u128::from(pool), part, whole).ok_or(RewardError::Overflow)?;
-        u64::try_from(value).map_err(|_| RewardError::Overflow)
-    };
-
-    let mut rewards = Vec::with_capacity(nodes.len());
-    let mut per_recipient = Vec::with_capacity(nodes.len());
+    let shares =
+        Shares { formula, compute_pool, energy_pool, compute_weight_total, energy_weight_total };
+    // Second pass: each node's reward (weights recomputed: at a million nodes a stored copy
+    // costs more in fresh memory than the arithmetic), summed per recipient.
+    let mut pairs = Vec::with_capacity(nodes.len());
     let mut paid: u64 = 0;
-    let to_u64 = |v: u128| u64::try_from(v).map_err(|_| RewardError::Overflow);
     for node in nodes {
-        let w = weigh(node)?;
-        let reward = NodeReward {
-            creditable_work: to_u64(w.credit)?,
-            green_work: to_u64(w.green)?,
-            creditable_energy: to_u64(w.energy)?,
-            compute_reward: share(compute_pool, w.compute_weight, total_credit)?,
-            energy_reward: share(energy_pool, w.energy_weight, total_weight)?,
-        };
+        let reward = shares.node_reward(node)?;
         let amount =
             reward.compute_reward.checked_add(reward.energy_reward).ok_or(RewardError::Overflow)?;
         paid = paid.checked_add(amount).ok_or(RewardError::Overflow)?;
         if amount > 0 {
-            per_recipient.push((node.recipient, amount));
+            pairs.push((node.recipient, amount));
         }
-        rewards.push(reward);
     }
-    let per_recipient = sum_by_recipient(per_recipient)?;
+    let per_recipient = sum_nonzero_by_recipient(pairs)?;
     let dust = emission.checked_sub(paid).ok_or(RewardError::Overflow)?;
-    Ok(EpochRewards { compute_pool, energy_pool, nodes: rewards, per_recipient, paid, dust })
+    Ok(EpochRewards {
+        compute_pool,
+        energy_pool,
+        compute_weight_total,
+        energy_weight_total,
+        per_recipient,
+        paid,
+        dust,
+        shares,
+    })
 }
 
 /// The published inputs of one epoch. `manifest_hash = SHA-256(borsh(manifest))`.
@@ -349,7 +317,7 @@ impl CumulativeState {
             manifest.emission,
             &manifest.nodes,
         )?;
-        let cumulative = accumulate(&self.cumulative, &rewards.per_recipient)?;
+        let cumulative = accumulate_into(&self.cumulative, rewards.per_recipient)?;
         let total = self.cumulative_total.checked_add(rewards.paid).ok_or(RewardError::Overflow)?;
         let tree = CumulativeTree::new(cumulative).map_err(RewardError::Merkle)?;
         let manifest_hash = manifest.hash();

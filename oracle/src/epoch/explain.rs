@@ -125,7 +125,8 @@ pub fn explain_node(closed: &Closed, node: &[u8; 32]) -> Option<Value> {
                 &manifest.nodes,
             )
             .ok()?;
-            rewards.nodes.get(index).map(|r| {
+            let node = manifest.nodes.get(index)?;
+            rewards.node_reward(node).ok().map(|r| {
                 json!({
                     "compute_pool": rewards.compute_pool,
                     "energy_pool": rewards.energy_pool,

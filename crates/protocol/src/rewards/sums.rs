@@ -12,7 +12,7 @@ pub type RecipientAmounts = Vec<([u8; 32], u64)>;
 
 /// Orders keys exactly like `[u8; 32]`'s `Ord` (bytewise), as four big-endian words: no
 /// `memcmp` call per comparison, and random keys are decided by the first word.
-fn key_order(a: &[u8; 32], b: &[u8; 32]) -> Ordering {
+pub(super) fn key_order(a: &[u8; 32], b: &[u8; 32]) -> Ordering {
     let (mut a, mut b) = (a.as_slice(), b.as_slice());
     while let (Some((x, rest_a)), Some((y, rest_b))) =
         (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
@@ -28,9 +28,16 @@ fn key_order(a: &[u8; 32], b: &[u8; 32]) -> Ordering {
 /// Sums `(recipient, amount)` pairs in any order per recipient, dropping zero amounts.
 pub fn sum_by_recipient(mut pairs: Vec<([u8; 32], u64)>) -> Result<RecipientAmounts, RewardError> {
     pairs.retain(|(_, amount)| *amount > 0);
+    sum_nonzero_by_recipient(pairs)
+}
+
+/// [`sum_by_recipient`] of pairs whose amounts are all above zero.
+pub(super) fn sum_nonzero_by_recipient(
+    mut pairs: Vec<([u8; 32], u64)>,
+) -> Result<RecipientAmounts, RewardError> {
     // Order among equal keys does not matter: the sum is the same and, as all amounts are
     // non-negative, it overflows in every order or in none.
-    pairs.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+    sort_by_key(&mut pairs);
     let mut overflow = false;
     pairs.dedup_by(|next, kept| {
         if key_order(&next.0, &kept.0) != Ordering::Equal {
@@ -57,22 +64,113 @@ pub fn accumulate(
     epoch: &[([u8; 32], u64)],
 ) -> Result<RecipientAmounts, RewardError> {
     let mut out = Vec::with_capacity(cumulative.len().saturating_add(epoch.len()));
-    let (mut old, mut new) = (cumulative.iter().peekable(), epoch.iter().peekable());
-    while let (Some(a), Some(b)) = (old.peek(), new.peek()) {
-        match key_order(&a.0, &b.0) {
-            Ordering::Less => out.extend(old.next()),
-            Ordering::Greater => out.extend(new.next()),
-            Ordering::Equal => {
-                out.push((a.0, a.1.checked_add(b.1).ok_or(RewardError::Overflow)?));
-                old.next();
-                new.next();
+    out.extend_from_slice(epoch);
+    accumulate_into(cumulative, out)
+}
+
+/// [`accumulate`] written into the epoch's own vector, which [`sum_by_recipient`] leaves with
+/// spare capacity (memory already in use, where a new vector of a million entries would be
+/// faulted in page by page). The result is the same.
+pub fn accumulate_into(
+    cumulative: &[([u8; 32], u64)],
+    mut epoch: RecipientAmounts,
+) -> Result<RecipientAmounts, RewardError> {
+    let (new_len, old_len) = (epoch.len(), cumulative.len());
+    let len = new_len.checked_add(old_len).ok_or(RewardError::Overflow)?;
+    epoch.resize(len, ([0; 32], 0));
+    // Merge from the back: the write position `w` is always at least the number of epoch
+    // entries not yet read, so no unread entry is overwritten.
+    let (mut i, mut j, mut w) = (new_len, old_len, len);
+    while let (Some(i1), Some(j1)) = (i.checked_sub(1), j.checked_sub(1)) {
+        let (ours, theirs) = (epoch[i1], cumulative[j1]);
+        let merged = match key_order(&ours.0, &theirs.0) {
+            Ordering::Greater => {
+                i = i1;
+                ours
             }
+            Ordering::Less => {
+                j = j1;
+                theirs
+            }
+            Ordering::Equal => {
+                (i, j) = (i1, j1);
+                (ours.0, ours.1.checked_add(theirs.1).ok_or(RewardError::Overflow)?)
+            }
+        };
+        w = w.wrapping_sub(1);
+        epoch[w] = merged;
+    }
+    // One side is exhausted. Remaining cumulative entries go below the merged ones; remaining
+    // epoch entries are `epoch[..i]` and move up to just below them.
+    let rest = cumulative.get(..j).unwrap_or_default();
+    let start = w.wrapping_sub(j).wrapping_sub(i);
+    epoch.copy_within(..i, start);
+    if let Some(slot) = epoch.get_mut(start.wrapping_add(i)..w) {
+        slot.copy_from_slice(rest);
+    }
+    // Entries summed on both sides leave `start` free slots at the front.
+    epoch.drain(..start);
+    Ok(epoch)
+}
+
+/// Sorts entries by key (bytewise), in place. Off chain: most-significant-byte radix
+/// partitions (American flag sort) until buckets are small, then a comparison sort. At a
+/// million entries a comparison sort walks the whole vector on each of ~20 levels; the
+/// partitions walk it once and leave buckets that fit in the cache.
+fn sort_by_key(entries: &mut [([u8; 32], u64)]) {
+    #[cfg(not(target_os = "solana"))]
+    sort_from_byte(entries, 0);
+    #[cfg(target_os = "solana")]
+    entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+}
+
+/// Buckets up to this size are sorted by comparison.
+#[cfg(not(target_os = "solana"))]
+const SMALL_BUCKET: usize = 48;
+
+/// Sorts `entries` whose keys agree on the bytes before `byte`.
+#[cfg(not(target_os = "solana"))]
+fn sort_from_byte(entries: &mut [([u8; 32], u64)], byte: usize) {
+    if entries.len() <= SMALL_BUCKET || byte >= 32 {
+        entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
+        return;
+    }
+    let digit = |entry: &([u8; 32], u64)| usize::from(entry.0[byte]);
+    let mut counts = [0usize; 256];
+    for entry in entries.iter() {
+        // At most `entries.len()`: cannot wrap.
+        counts[digit(entry)] = counts[digit(entry)].wrapping_add(1);
+    }
+    let next_byte = byte.wrapping_add(1);
+    if counts.contains(&entries.len()) {
+        // Every key has the same byte here: nothing to move.
+        return sort_from_byte(entries, next_byte);
+    }
+    // `next[d]` is the first slot of bucket `d` not yet holding a key with digit `d`.
+    let mut ends = [0usize; 256];
+    let mut next = [0usize; 256];
+    let mut sum = 0usize;
+    for d in 0..256 {
+        next[d] = sum;
+        sum = sum.wrapping_add(counts[d]);
+        ends[d] = sum;
+    }
+    for d in 0..256 {
+        while next[d] < ends[d] {
+            let target = digit(&entries[next[d]]);
+            if target != d {
+                // Move the entry to its bucket and look again at what came back.
+                entries.swap(next[d], next[target]);
+            }
+            next[target] = next[target].wrapping_add(1);
         }
     }
-    // One side is exhausted: the rest of the other follows in order.
-    out.extend(old);
-    out.extend(new);
-    Ok(out)
+    let mut rest = entries;
+    for count in counts {
+        let (bucket, tail) = rest.split_at_mut(count);
+        sort_from_byte(bucket, next_byte);
+        rest = tail;
+    }
 }
 
 #[cfg(test)]
@@ -135,6 +233,74 @@ mod tests {
         assert_eq!(accumulate(&old, &[]), Ok(old.clone()));
         assert_eq!(
             accumulate(&[(key(1, 0), u64::MAX)], &[(key(1, 0), 1)]),
+            Err(RewardError::Overflow)
+        );
+    }
+
+    /// Keys that share long prefixes (radix partitions down to the last byte), equal keys,
+    /// and random ones, in sizes around the comparison-sort threshold.
+    fn adversarial_key(rng: &mut StdRng, shape: u8) -> [u8; 32] {
+        let mut key: [u8; 32] = rng.gen();
+        match shape {
+            0 => key[..31].fill(7),
+            1 => key[..rng.gen_range(0..32)].fill(0xFF),
+            2 => key = [3; 32],
+            _ => {}
+        }
+        key
+    }
+
+    #[test]
+    fn radix_sort_orders_like_the_comparison_sort() {
+        let mut rng = StdRng::seed_from_u64(0x7261_6469);
+        for len in [0, 1, SMALL_BUCKET - 1, SMALL_BUCKET, SMALL_BUCKET + 1, 300, 5_000, 40_000] {
+            for shape in 0..5u8 {
+                let mut entries: Vec<([u8; 32], u64)> = (0..len)
+                    .map(|i| {
+                        let mixed = shape.min(rng.gen_range(0..5));
+                        (adversarial_key(&mut rng, mixed), i as u64)
+                    })
+                    .collect();
+                let mut expected = entries.clone();
+                expected.sort_by_key(|a| a.0);
+                sort_by_key(&mut entries);
+                // Equal keys may come in any order; the keys themselves must match.
+                let keys = |v: &[([u8; 32], u64)]| v.iter().map(|e| e.0).collect::<Vec<_>>();
+                assert_eq!(keys(&entries), keys(&expected), "len {len} shape {shape}");
+            }
+        }
+    }
+
+    #[test]
+    fn accumulate_into_equals_a_fresh_merge_whatever_the_spare_capacity() {
+        let mut rng = StdRng::seed_from_u64(0x696e_746f);
+        for _ in 0..500 {
+            let mut draw = |n: usize| {
+                let pairs = (0..n)
+                    .map(|_| (adversarial_key(&mut rng, 4), rng.gen_range(1..1u64 << 40)))
+                    .collect::<Vec<_>>();
+                sum_by_recipient(pairs).unwrap()
+            };
+            let shared: Vec<_> = draw(20);
+            let (mut old, mut new) = (draw(30), draw(30));
+            // Some recipients on both sides, so amounts are summed and slots freed.
+            old.extend(shared.iter().filter(|_| rng.gen_bool(0.7)));
+            new.extend(shared.iter().filter(|_| rng.gen_bool(0.7)));
+            let (old, new) = (sum_by_recipient(old).unwrap(), sum_by_recipient(new).unwrap());
+            let mut map: BTreeMap<[u8; 32], u64> = BTreeMap::new();
+            for (r, a) in old.iter().chain(&new) {
+                *map.entry(*r).or_insert(0) += a;
+            }
+            let expected: Vec<_> = map.into_iter().collect();
+            let mut tight = new.clone();
+            tight.shrink_to_fit();
+            assert_eq!(accumulate_into(&old, tight).unwrap(), expected);
+            let mut roomy = Vec::with_capacity(old.len() + new.len() + 5);
+            roomy.extend_from_slice(&new);
+            assert_eq!(accumulate_into(&old, roomy).unwrap(), expected);
+        }
+        assert_eq!(
+            accumulate_into(&[(key(1, 0), u64::MAX)], vec![(key(1, 0), 1)]),
             Err(RewardError::Overflow)
         );
     }

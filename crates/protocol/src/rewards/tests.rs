@@ -40,7 +40,8 @@ fn node(
 
 /// Per-recipient amounts from the node rewards (independent of `per_recipient`'s type).
 fn amount_of(r: &EpochRewards, nodes: &[NodeEpochInput], recipient: u8) -> u64 {
-    let of_recipient = r.nodes.iter().zip(nodes).filter(|(_, n)| n.recipient == k(recipient));
+    let rewards = r.node_rewards(nodes).unwrap();
+    let of_recipient = rewards.iter().zip(nodes).filter(|(_, n)| n.recipient == k(recipient));
     of_recipient.map(|(reward, _)| reward.total()).sum()
 }
 
@@ -58,7 +59,9 @@ fn worked_example() {
     ];
     let r = compute_epoch_rewards(&params(), 6, 1_000_000, &nodes).unwrap();
     assert_eq!((r.compute_pool, r.energy_pool), (600_000, 400_000));
-    let col = |f: fn(&NodeReward) -> u64| r.nodes.iter().map(f).collect::<Vec<_>>();
+    let col = |f: fn(&NodeReward) -> u64| {
+        r.node_rewards(&nodes).unwrap().iter().map(f).collect::<Vec<_>>()
+    };
     assert_eq!(col(|n| n.creditable_work), vec![50, 150, 200]);
     assert_eq!(col(|n| n.green_work), vec![0, 80, 0]);
     assert_eq!(col(|n| n.creditable_energy), vec![0, 1_000, 2_000]);
@@ -77,9 +80,15 @@ fn green_bonus_needs_matched_energy_and_is_capped_by_credit() {
     // Same work and stake; only node 2 matched clean energy (enough for all its work).
     let nodes = [node(1, 1, 100, 100, 0, 0), node(2, 2, 100, 100, 0, 1_000)];
     let r = compute_epoch_rewards(&p, 6, 2_500_000, &nodes).unwrap();
-    assert_eq!(r.nodes[1].green_work, 100);
+    assert_eq!(r.node_rewards(&nodes).unwrap()[1].green_work, 100);
     // Weights 10⁶ and 1.5 × 10⁶ of the 1,500,000 compute pool.
-    assert_eq!((r.nodes[0].compute_reward, r.nodes[1].compute_reward), (600_000, 900_000));
+    assert_eq!(
+        (
+            r.node_rewards(&nodes).unwrap()[0].compute_reward,
+            r.node_rewards(&nodes).unwrap()[1].compute_reward
+        ),
+        (600_000, 900_000)
+    );
 }
 
 #[test]
@@ -148,8 +157,14 @@ fn extreme_inputs_never_overpay() {
         .collect();
     let r = compute_epoch_rewards(&p, 0, u64::MAX, &nodes).unwrap();
     assert_eq!(r.paid.checked_add(r.dust), Some(u64::MAX));
-    assert!(r.nodes.iter().map(|n| n.compute_reward).sum::<u64>() <= r.compute_pool);
-    assert!(r.nodes.iter().map(|n| n.energy_reward).sum::<u64>() <= r.energy_pool);
+    assert!(
+        r.node_rewards(&nodes).unwrap().iter().map(|n| n.compute_reward).sum::<u64>()
+            <= r.compute_pool
+    );
+    assert!(
+        r.node_rewards(&nodes).unwrap().iter().map(|n| n.energy_reward).sum::<u64>()
+            <= r.energy_pool
+    );
 }
 
 #[test]
@@ -186,12 +201,15 @@ fn random_epochs_pay_at_most_emission_with_bounded_dust() {
         assert!(r.per_recipient.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(r.per_recipient.iter().all(|(_, a)| *a > 0));
         // Floor rounding loses less than one unit per node and pool.
-        let work_paid = r.nodes.iter().any(|x| x.creditable_work > 0);
-        let energy_paid = r.nodes.iter().any(|x| x.creditable_energy > 0);
+        let work_paid = r.node_rewards(&nodes).unwrap().iter().any(|x| x.creditable_work > 0);
+        let energy_paid = r.node_rewards(&nodes).unwrap().iter().any(|x| x.creditable_energy > 0);
         let paying_pools = u64::from(work_paid) + u64::from(energy_paid);
         let unpaid_pools = (if work_paid { 0 } else { r.compute_pool })
             + (if energy_paid { 0 } else { r.energy_pool });
         assert!(r.dust < unpaid_pools + paying_pools * (nodes.len() as u64) + 1);
+        // The per-node breakdown adds up to what was paid per recipient.
+        let per_node = r.node_rewards(&nodes).unwrap();
+        assert_eq!(per_node.iter().map(NodeReward::total).sum::<u64>(), r.paid);
     }
 }
 

@@ -244,7 +244,7 @@ fn tiny_consumption_in_a_sunny_hour_gains_at_most_the_capped_bonus() {
         let n = m.nodes[0];
         assert_eq!((n.consumed_wh, n.matched_wh, n.energy_wh), (consumed, consumed, 10_000));
         let rewards = compute_epoch_rewards(&p, 0, 1_000_000, &m.nodes).unwrap();
-        let green = rewards.nodes[0].green_work;
+        let green = rewards.node_reward(&m.nodes[0]).unwrap().green_work;
         assert!(green <= consumed * p.max_work_per_wh && green <= n.work_units);
         if consumed == 0 {
             assert_eq!(green, 0);

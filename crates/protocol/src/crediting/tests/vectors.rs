@@ -81,7 +81,7 @@ fn manifest_case(case: &Value) -> Value {
             "node": hex(&n.node), "stake": n.stake, "work_units": n.work_units, "energy_wh": n.energy_wh,
             "consumed_wh": n.consumed_wh, "matched_wh": n.matched_wh })).collect::<Vec<_>>(),
         "rewards": { "compute_pool": r.compute_pool, "energy_pool": r.energy_pool, "paid": r.paid, "dust": r.dust,
-            "nodes": r.nodes.iter().zip(&m.nodes).map(|(n, input)| json!({ "node": hex(&input.node), "creditable_work": n.creditable_work,
+            "nodes": r.node_rewards(&m.nodes).unwrap().iter().zip(&m.nodes).map(|(n, input)| json!({ "node": hex(&input.node), "creditable_work": n.creditable_work,
                 "green_work": n.green_work, "creditable_energy": n.creditable_energy,
                 "compute_reward": n.compute_reward, "energy_reward": n.energy_reward })).collect::<Vec<_>>() },
         "report": { "root": hex(&report.root), "cumulative_total": report.cumulative_total,
