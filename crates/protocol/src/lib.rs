@@ -5,6 +5,7 @@
 //! root or a signed message means the same thing everywhere.
 #![forbid(unsafe_code)]
 
+pub mod challenge;
 pub mod crediting;
 pub mod deployment;
 pub mod ed25519;

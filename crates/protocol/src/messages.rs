@@ -181,16 +181,16 @@ impl WorkReceipt {
 }
 
 /// Writes fixed-size chunks into a buffer of exactly the right size.
-struct Writer<'a> {
+pub(crate) struct Writer<'a> {
     rest: &'a mut [u8],
 }
 
 impl<'a> Writer<'a> {
-    fn new(buf: &'a mut [u8]) -> Self {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
         Self { rest: buf }
     }
 
-    fn put<const N: usize>(&mut self, bytes: [u8; N]) {
+    pub(crate) fn put<const N: usize>(&mut self, bytes: [u8; N]) {
         let rest = core::mem::take(&mut self.rest);
         match rest.split_first_chunk_mut::<N>() {
             Some((head, tail)) => {
@@ -202,18 +202,18 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         debug_assert!(self.rest.is_empty(), "message buffer too large");
     }
 }
 
 /// Reads fixed-size chunks after checking a message's length, tag and version.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn header(
+    pub(crate) fn header(
         bytes: &'a [u8],
         len: usize,
         tag: [u8; 8],
@@ -232,13 +232,13 @@ impl<'a> Reader<'a> {
         Ok(r)
     }
 
-    fn take<const N: usize>(&mut self) -> Result<[u8; N], MessageError> {
+    pub(crate) fn take<const N: usize>(&mut self) -> Result<[u8; N], MessageError> {
         let (head, tail) = self.rest.split_first_chunk::<N>().ok_or(MessageError::WrongLength)?;
         self.rest = tail;
         Ok(*head)
     }
 
-    fn finish(self) -> Result<(), MessageError> {
+    pub(crate) fn finish(self) -> Result<(), MessageError> {
         if self.rest.is_empty() {
             Ok(())
         } else {

@@ -26,7 +26,7 @@ pub mod signatures;
 pub mod work;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod vectors;
 

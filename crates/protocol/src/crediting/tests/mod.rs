@@ -3,7 +3,7 @@
 #![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 
 mod boundaries;
-mod fixture;
+pub(crate) mod fixture;
 mod green;
 mod identity;
 mod json;

@@ -1,0 +1,7 @@
+//! Tests of the challenge protocol: the world of `world.rs`, each rule, each verdict named
+//! in issue 13, fixed-seed properties and the golden vectors in `docs/vectors/challenge.json`.
+#![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
+
+mod units;
+mod verdicts;
+mod world;
