@@ -5,7 +5,8 @@
 use crate::challenge::beacon::Challenge;
 use crate::challenge::h;
 use crate::challenge::matrix::{
-    a_row, b_matrix, commit_product, opening_len, path, root, row_leaf, row_product, sampled_rows,
+    a_row, b_matrix, commit_product, opening_len, path, path_len, root, row_leaf, row_product4,
+    sampled_rows,
 };
 use crate::merkle::{root_from_proof, Hash32};
 use crate::messages::{MessageError, Reader, Writer, HEADER_LEN};
@@ -171,18 +172,25 @@ pub fn verify_opening(
     }
     let d = usize::try_from(size.cols).unwrap_or(0);
     let b = b_matrix(&challenge.id, &size);
-    let mut row = vec![0i32; d];
     let mut hashes = opening.chunks_exact(32).map(|c| {
         let mut x = [0u8; 32];
         x.copy_from_slice(c);
         x
     });
-    for &i in &rows {
-        row_product(&a_row(&challenge.id, &size, i), &b, d, &mut row);
-        let len = crate::challenge::matrix::path_len(size.rows, i);
-        let proof: Vec<Hash32> = hashes.by_ref().take(len).collect();
-        if root_from_proof(row_leaf(i, &row), &proof) != answer.product_root {
-            return Err(AnswerFault::WrongProduct);
+    // Four sampled rows at a time (each row of `B` loaded once for four rows of `A`).
+    let mut out = [vec![0i32; d], vec![0i32; d], vec![0i32; d], vec![0i32; d]];
+    for group in rows.chunks(4) {
+        let a: Vec<Vec<i8>> = (0..4)
+            .map(|o| a_row(&challenge.id, &size, group.get(o).copied().unwrap_or(0)))
+            .collect();
+        let [a0, a1, a2, a3] = &a[..] else { return Err(AnswerFault::WrongProduct) };
+        let [o0, o1, o2, o3] = &mut out;
+        row_product4([a0, a1, a2, a3], &b, d, [o0, o1, o2, o3]);
+        for (&i, row) in group.iter().zip(&out) {
+            let proof: Vec<Hash32> = hashes.by_ref().take(path_len(size.rows, i)).collect();
+            if root_from_proof(row_leaf(i, row), &proof) != answer.product_root {
+                return Err(AnswerFault::WrongProduct);
+            }
         }
     }
     Ok(())
