@@ -3,5 +3,7 @@
 #![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 
 mod units;
+mod vector_cases;
+mod vectors;
 mod verdicts;
 mod world;

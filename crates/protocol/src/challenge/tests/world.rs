@@ -44,8 +44,13 @@ pub fn beacons(epoch: u64) -> BeaconSet {
 
 /// Two compute nodes of stake 100 and 236 units/h, each with a receipt of 100 units.
 pub fn world() -> EpochInputs {
+    world_with(UNITS, 100)
+}
+
+/// Two compute nodes of stake 100 and `units` per hour, each with a receipt of `job_units`.
+pub fn world_with(units: u64, job_units: u64) -> EpochInputs {
     let mut i = inputs(
-        vec![node(1, NodeKind::Compute, 100, 0, UNITS), node(2, NodeKind::Compute, 100, 0, UNITS)],
+        vec![node(1, NodeKind::Compute, 100, 0, units), node(2, NodeKind::Compute, 100, 0, units)],
         vec![binding(DEVICE_1, 1, 0, None), binding(DEVICE_2, 2, 0, None)],
     );
     let job = |device, n, job_id| Job {
@@ -53,7 +58,7 @@ pub fn world() -> EpochInputs {
         node: n,
         requester: 200,
         job_id,
-        units: 100,
+        units: job_units,
         started: 20_000,
         finished: 23_600,
     };
@@ -65,8 +70,12 @@ pub fn world() -> EpochInputs {
 
 /// The node's challenges in the world's epoch.
 pub fn challenges_of(n: u8) -> Vec<Challenge> {
+    challenges_with(n, UNITS)
+}
+
+pub fn challenges_with(n: u8, units: u64) -> Vec<Challenge> {
     let set = beacons(1);
-    crate::challenge::beacon::schedule(&DEPLOYMENT, &set, &[n; 32], u64::from(n), UNITS)
+    crate::challenge::beacon::schedule(&DEPLOYMENT, &set, &[n; 32], u64::from(n), units)
 }
 
 pub fn sign_answer(device: u8, answer: &ChallengeAnswer, opening: Vec<u8>) -> SignedAnswer {

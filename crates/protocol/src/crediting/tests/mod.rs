@@ -6,7 +6,7 @@ mod boundaries;
 pub(crate) mod fixture;
 mod green;
 mod identity;
-mod json;
+pub(crate) mod json;
 mod properties;
 mod receipts;
 mod scenarios;
