@@ -2,6 +2,7 @@
 //! in issue 13, fixed-seed properties and the golden vectors in `docs/vectors/challenge.json`.
 #![allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 
+mod properties;
 mod units;
 mod vector_cases;
 mod vectors;
