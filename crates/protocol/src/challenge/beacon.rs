@@ -118,6 +118,60 @@ impl BeaconSet {
     }
 }
 
+/// Byte offset of the first beacon entry in the account data (after the discriminator).
+pub const BEACONS_OFFSET: usize = 1 + 8 + 2 + 2 + 4 + 4;
+/// Bytes of one beacon entry.
+pub const BEACON_LEN: usize = 8 + 8 + 32;
+
+/// [`BeaconSet::record`] on the account bytes in place (without the discriminator), for
+/// programs: never materialises the 3,093-byte set on the 4 KiB SBF stack. Same checks,
+/// same resulting bytes.
+pub fn record_in_place(
+    data: &mut [u8],
+    clock: &EpochClock,
+    index: u16,
+    now: i64,
+    slot: u64,
+    hash: Hash32,
+) -> Result<(), ChallengeError> {
+    if data.len() != BeaconSet::LEN || data.first() != Some(&BEACON_SET_VERSION) {
+        return Err(ChallengeError::Malformed);
+    }
+    let le = |from: usize, to: usize| -> u64 {
+        let mut x = [0u8; 8];
+        let src = data.get(from..to).unwrap_or(&[]);
+        if let Some(d) = x.get_mut(..src.len()) {
+            d.copy_from_slice(src);
+        }
+        u64::from_le_bytes(x)
+    };
+    let params = ChallengeParams {
+        beacons_per_epoch: u16::try_from(le(9, 11)).unwrap_or(0),
+        challenges_per_epoch: u16::try_from(le(11, 13)).unwrap_or(0),
+        target_seconds: u32::try_from(le(13, 17)).unwrap_or(0),
+        grace_seconds: u32::try_from(le(17, 21)).unwrap_or(0),
+    };
+    let (due, until) = beacon_window(clock, le(1, 9), &params, index)?;
+    let at = usize::from(index).saturating_mul(BEACON_LEN).saturating_add(BEACONS_OFFSET);
+    let end = at.saturating_add(BEACON_LEN);
+    let entry = data.get_mut(at..end).ok_or(ChallengeError::BeaconIndex)?;
+    if entry.get(..8).is_some_and(|s| s != [0u8; 8]) {
+        return Err(ChallengeError::AlreadyRecorded);
+    }
+    if now < due || now >= until {
+        return Err(ChallengeError::OutsideWindow);
+    }
+    if slot == 0 {
+        return Err(ChallengeError::ZeroSlot);
+    }
+    let mut bytes = [0u8; BEACON_LEN];
+    bytes[..8].copy_from_slice(&slot.to_le_bytes());
+    bytes[8..16].copy_from_slice(&now.to_le_bytes());
+    bytes[16..].copy_from_slice(&hash);
+    entry.copy_from_slice(&bytes);
+    Ok(())
+}
+
 /// Beacon `i`'s window `[due, until)`: `due = start + ⌊i·L/N⌋`, `until = due + ⌊L/(2N)⌋`.
 pub fn beacon_window(
     clock: &EpochClock,

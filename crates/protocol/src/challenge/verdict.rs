@@ -99,6 +99,12 @@ pub enum JudgeError {
 /// A valid answer to a challenge: identity, decoded message, opening.
 pub type AnswerEvidence<'a> = (Hash32, ChallengeAnswer, &'a [u8]);
 
+/// Checks an opening: [`verify_opening`], or an oracle's cache of its results (keyed by
+/// challenge id, answer bytes and opening hash) so that the close does not redo the work
+/// done at ingest.
+pub type Verifier<'v> =
+    dyn FnMut(&Challenge, &ChallengeAnswer, &[u8]) -> Result<(), AnswerFault> + 'v;
+
 /// The verdict of one challenge (§10.7), from its valid answers and its attestations by
 /// oracles of the set. Checked in order: void, no answer, equivocation, late, opening.
 pub fn judge_challenge(
@@ -106,6 +112,7 @@ pub fn judge_challenge(
     answers: &[AnswerEvidence<'_>],
     attestations: &[([u8; 32], Attestation)],
     threshold: u8,
+    verify: &mut Verifier<'_>,
 ) -> (Verdict, u32, u32) {
     let m = usize::from(threshold.max(1));
     let up: BTreeSet<&[u8; 32]> = attestations
@@ -149,7 +156,7 @@ pub fn judge_challenge(
     let openings: BTreeSet<&[u8]> = answers.iter().map(|(_, _, o)| *o).collect();
     let mut fault = None;
     for o in openings {
-        match verify_opening(challenge, &answer, o) {
+        match verify(challenge, &answer, o) {
             Ok(()) => return (Verdict::Pass, up_count, on_time_count),
             Err(f) => fault = Some(fault.map_or(f, |g: AnswerFault| g.min(f))),
         }
@@ -166,6 +173,15 @@ pub fn judge_challenge(
 pub fn judge_epoch(
     inputs: &EpochInputs,
     evidence: &ChallengeEvidence,
+) -> Result<EpochChallenges, JudgeError> {
+    judge_epoch_with(inputs, evidence, &mut verify_opening)
+}
+
+/// [`judge_epoch`] with the oracle's opening checker (same results as [`verify_opening`]).
+pub fn judge_epoch_with(
+    inputs: &EpochInputs,
+    evidence: &ChallengeEvidence,
+    verify: &mut Verifier<'_>,
 ) -> Result<EpochChallenges, JudgeError> {
     let chain = Chain::new(inputs).map_err(JudgeError::Credit)?;
     if evidence.beacons.epoch != inputs.epoch {
@@ -226,7 +242,7 @@ pub fn judge_epoch(
             .get(&c.id)
             .map(|v| v.iter().map(|(_, k, a)| (*k, *a)).collect())
             .unwrap_or_default();
-        let (verdict, up, on_time) = judge_challenge(c, ans, &att, evidence.threshold);
+        let (verdict, up, on_time) = judge_challenge(c, ans, &att, evidence.threshold, verify);
         let mut ids: Vec<Hash32> = ans.iter().map(|(id, _, _)| *id).collect();
         ids.extend(attestations.get(&c.id).into_iter().flatten().map(|(id, _, _)| *id));
         ids.sort_unstable();
@@ -289,7 +305,16 @@ pub fn credit_epoch_with_challenges(
     inputs: &EpochInputs,
     evidence: &ChallengeEvidence,
 ) -> Result<(EpochCredit, EpochChallenges), JudgeError> {
-    let judged = judge_epoch(inputs, evidence)?;
+    credit_epoch_with_challenges_using(inputs, evidence, &mut verify_opening)
+}
+
+/// [`credit_epoch_with_challenges`] with the oracle's opening checker.
+pub fn credit_epoch_with_challenges_using(
+    inputs: &EpochInputs,
+    evidence: &ChallengeEvidence,
+    verify: &mut Verifier<'_>,
+) -> Result<(EpochCredit, EpochChallenges), JudgeError> {
+    let judged = judge_epoch_with(inputs, evidence, verify)?;
     let mut with = inputs.clone();
     for node in &mut with.nodes {
         node.challenges = judged.tallies.get(&node.node).copied().unwrap_or_default();

@@ -53,6 +53,30 @@ fn beacon_windows_and_recording() {
     assert_eq!(BeaconSet::LEN, 3_093);
     assert_eq!(BeaconSet::decode(&bytes), Ok(set.clone()));
     assert_eq!(BeaconSet::decode(&bytes[1..]), Err(ChallengeError::Malformed));
+    // The in-place variant gives the same bytes and the same refusals.
+    let mut fresh = borsh::to_vec(&BeaconSet::new(1, &p, CLOCK.epoch_seconds).unwrap()).unwrap();
+    assert_eq!(
+        record_in_place(&mut fresh, &CLOCK, 0, 14_399, 9, [1; 32]),
+        Err(ChallengeError::OutsideWindow)
+    );
+    assert_eq!(
+        record_in_place(&mut fresh, &CLOCK, 0, 14_400, 0, [1; 32]),
+        Err(ChallengeError::ZeroSlot)
+    );
+    assert_eq!(record_in_place(&mut fresh, &CLOCK, 0, 16_199, 9, [1; 32]), Ok(()));
+    assert_eq!(
+        record_in_place(&mut fresh, &CLOCK, 0, 16_199, 10, [2; 32]),
+        Err(ChallengeError::AlreadyRecorded)
+    );
+    assert_eq!(
+        record_in_place(&mut fresh, &CLOCK, 4, 16_199, 10, [2; 32]),
+        Err(ChallengeError::BeaconIndex)
+    );
+    assert_eq!(
+        record_in_place(&mut fresh[1..], &CLOCK, 1, 18_000, 10, [2; 32]),
+        Err(ChallengeError::Malformed)
+    );
+    assert_eq!(fresh, bytes);
     let mut v2 = bytes.clone();
     v2[0] = 2;
     assert_eq!(BeaconSet::decode(&v2), Err(ChallengeError::Malformed));

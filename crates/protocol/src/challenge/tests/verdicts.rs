@@ -256,6 +256,19 @@ fn pass_rate_scales_work_and_evidence_joins_inputs_root() {
 }
 
 #[test]
+fn a_cached_verifier_gives_the_same_verdicts_and_is_called_once_per_answer() {
+    let ev = honest_evidence();
+    let mut calls = 0;
+    let mut cached = |c: &Challenge, a: &crate::challenge::answer::ChallengeAnswer, o: &[u8]| {
+        calls += 1;
+        crate::challenge::answer::verify_opening(c, a, o)
+    };
+    let judged = judge_epoch_with(&world(), &ev, &mut cached).unwrap();
+    assert_eq!(judged, judge_epoch(&world(), &ev).unwrap());
+    assert_eq!(calls, 4);
+}
+
+#[test]
 fn beacon_set_of_another_epoch_is_refused() {
     let mut ev = honest_evidence();
     ev.beacons = beacons(0);
