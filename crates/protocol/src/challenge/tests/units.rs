@@ -169,4 +169,26 @@ fn messages_round_trip_and_reject_bad_bytes() {
     let mut forged = a.clone();
     forged.message[60] ^= 1;
     assert!(verify_answer(&forged).is_err());
+    // Ingest: the opening must be the one the message binds; copies collapse to one.
+    use crate::challenge::signatures::{
+        canonical_answers, canonical_attestations, ingest_answer, IngestError,
+    };
+    assert_eq!(ingest_answer(&a), Ok(answer));
+    let mut other_opening = a.clone();
+    other_opening.opening.push(0);
+    assert_eq!(ingest_answer(&other_opening), Err(IngestError::OpeningMismatch));
+    assert!(matches!(ingest_answer(&forged), Err(IngestError::Signature(_))));
+    let mut garbled = a.clone();
+    garbled.message[0] = 0;
+    assert_eq!(ingest_answer(&garbled), Err(IngestError::Malformed));
+    let mut copy = a.clone();
+    copy.signature[0] ^= 1;
+    let mut answers = vec![a.clone(), copy.clone(), a.clone()];
+    canonical_answers(&mut answers);
+    assert_eq!(answers, vec![if copy.signature < a.signature { copy } else { a }]);
+    let mut att_copy = att;
+    att_copy.signature[5] ^= 1;
+    let mut atts = vec![att_copy, att, att];
+    canonical_attestations(&mut atts);
+    assert_eq!(atts, vec![att.min(att_copy)]);
 }
