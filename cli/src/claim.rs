@@ -1,6 +1,7 @@
 //! `gridmint claim`: fetch the recipient's cumulative amount and proof from an oracle, check
 //! the proof against the root the chain will check it against, then claim (one transaction,
-//! with an idempotent associated token account).
+//! with an idempotent associated token account); `--all` does it for every reward recipient
+//! of the signer's nodes.
 
 use gridmint_protocol::merkle;
 use gridmint_sdk::chain::{Chain, ChainExt};
@@ -17,7 +18,7 @@ struct Served {
     proof: Vec<[u8; 32]>,
 }
 
-fn unhex32(text: &str) -> Option<[u8; 32]> {
+pub fn unhex32(text: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     if text.len() != 64 {
         return None;
@@ -60,6 +61,49 @@ pub async fn claim(ctx: &Context, oracle: &str, recipient: Option<&str>) -> anyh
         Some(r) => crate::pubkey("--recipient", r)?,
         None => payer.pubkey(),
     };
+    claim_for(ctx, &payer, oracle, recipient).await
+}
+
+/// Claims for every reward recipient of the signer's nodes, one transaction each; fails after
+/// trying them all if any claim failed.
+pub async fn claim_all(ctx: &Context, oracle: &str) -> anyhow::Result<Value> {
+    let payer = ctx.signer()?;
+    let mut recipients: Vec<_> = ctx
+        .chain()
+        .nodes()
+        .await?
+        .into_iter()
+        .filter(|n| n.account.operator == payer.pubkey())
+        .map(|n| n.account.reward_recipient)
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    if recipients.is_empty() {
+        anyhow::bail!("{} operates no node on {}: nothing to claim", payer.pubkey(), ctx.rpc_url);
+    }
+    let mut results = Vec::new();
+    let mut failed = Vec::new();
+    for recipient in recipients {
+        match claim_for(ctx, &payer, oracle, recipient).await {
+            Ok(done) => results.push(done),
+            Err(e) => {
+                failed.push(format!("{recipient}: {e}"));
+                results.push(json!({"recipient": recipient.to_string(), "error": e.to_string()}));
+            }
+        }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("{} of {} claims failed: {}", failed.len(), results.len(), failed.join("; "));
+    }
+    Ok(json!({ "claims": results }))
+}
+
+async fn claim_for(
+    ctx: &Context,
+    payer: &solana_keypair::Keypair,
+    oracle: &str,
+    recipient: anchor_lang::prelude::Pubkey,
+) -> anyhow::Result<Value> {
     let served = fetch_proof(oracle, &recipient.to_string()).await?;
     let chain = ctx.chain();
     let fetched = chain.rewards_config().await?;
@@ -101,7 +145,7 @@ pub async fn claim(ctx: &Context, oracle: &str, recipient: Option<&str>) -> anyh
         served.cumulative,
         served.proof,
     );
-    let signature = chain.send_transaction(&ixs, &payer, &[]).await.map_err(crate::explain)?;
+    let signature = chain.send_transaction(&ixs, payer, &[]).await.map_err(crate::explain)?;
     Ok(json!({
         "signature": signature.to_string(),
         "recipient": recipient.to_string(),

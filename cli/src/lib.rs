@@ -5,15 +5,20 @@
 //! - [`node`]: `node show`, `node register --signed` (completes what `gridmint-agent
 //!   sign-registration` signed with the device key);
 //! - [`stake`]: `stake`, `unstake`, `withdraw` (amounts with decimals);
-//! - [`claim`]: `claim` (proof from an oracle, verified locally against the chain's root);
-//! - [`status`]: the operator's nodes, stake, unlocks and claims, and the epoch.
+//! - [`claim`]: `claim [--all]` (proof from an oracle, verified locally against the chain's
+//!   root); [`why`]: a node's reward for an epoch, recomputed from the published manifest;
+//! - [`status`]: the operator's nodes, stake, unlocks and claims, and the epoch;
+//! - [`admin`] (and [`veto`]): the deployment authority's commands.
 
+pub mod admin;
 pub mod amount;
 pub mod claim;
 pub mod context;
 pub mod node;
 pub mod stake;
 pub mod status;
+pub mod veto;
+pub mod why;
 
 use std::path::PathBuf;
 
@@ -59,9 +64,26 @@ pub enum Command {
         #[arg(long)]
         oracle: String,
         /// Recipient [default: the signer].
-        #[arg(long)]
+        #[arg(long, conflicts_with = "all")]
         recipient: Option<String>,
+        /// Claim for every reward recipient of the signer's nodes.
+        #[arg(long)]
+        all: bool,
     },
+    /// Why a node earned what it did in an epoch: the oracle's explanation, with the reward
+    /// recomputed here from the published manifest (checked against the chain's hash).
+    Why {
+        node_id: u64,
+        #[arg(long)]
+        epoch: u64,
+        /// The oracle's base URL.
+        #[arg(long)]
+        oracle: String,
+    },
+    /// The deployment authority's commands: parameters, oracles, requesters, pause,
+    /// unjail, slash, rounds and vetoes.
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// The operator's nodes, stake, unlocks and rewards, and the current epoch.
     Status {
         /// Operator [default: the signer].
@@ -78,9 +100,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<Value> {
         Command::Stake { node_id, amount } => stake::stake(&ctx, node_id, &amount).await,
         Command::Unstake { node_id, amount } => stake::unstake(&ctx, node_id, &amount).await,
         Command::Withdraw { node_id } => stake::withdraw(&ctx, node_id).await,
-        Command::Claim { oracle, recipient } => {
+        Command::Claim { oracle, all: true, .. } => claim::claim_all(&ctx, &oracle).await,
+        Command::Claim { oracle, recipient, all: false } => {
             claim::claim(&ctx, &oracle, recipient.as_deref()).await
         }
+        Command::Why { node_id, epoch, oracle } => why::why(&ctx, node_id, epoch, &oracle).await,
+        Command::Admin(c) => admin::run(&ctx, c).await,
         Command::Status { operator } => status::status(&ctx, operator.as_deref()).await,
     }
 }

@@ -1,9 +1,9 @@
-//! `gridmint node show | register --signed`.
+//! `gridmint node show | register --signed | rotate-key --signed | update`.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use gridmint_sdk::chain::{ChainExt, Fetched};
+use gridmint_sdk::chain::{Chain, ChainExt, Fetched};
 use gridmint_sdk::node_staking::{self as ns, Node};
 use gridmint_sdk::offline;
 use serde_json::{json, Value};
@@ -21,12 +21,54 @@ pub enum NodeCommand {
         #[arg(long)]
         signed: PathBuf,
     },
+    /// Complete a device-key rotation the new device key signed offline
+    /// (`gridmint-agent sign-registration --rotate …`): the signer is the operator.
+    RotateKey {
+        #[arg(long)]
+        signed: PathBuf,
+    },
+    /// Change what the operator may change; only the named fields change.
+    Update {
+        node_id: u64,
+        #[arg(long)]
+        metadata_uri: Option<String>,
+        /// Owner of the token account rewards are paid to.
+        #[arg(long)]
+        recipient: Option<String>,
+        /// ISO 3166-1 numeric country code.
+        #[arg(long)]
+        region: Option<u16>,
+        /// New capacity (both fields; in force from a later epoch, see `node show`).
+        #[arg(long, requires = "compute_units_per_hour")]
+        energy_wp: Option<u64>,
+        #[arg(long, requires = "energy_wp")]
+        compute_units_per_hour: Option<u64>,
+    },
 }
 
 pub async fn run(ctx: &Context, command: NodeCommand) -> anyhow::Result<Value> {
     match command {
         NodeCommand::Show { node_id } => show(ctx, node_id).await,
-        NodeCommand::Register { signed } => register(ctx, &signed).await,
+        NodeCommand::Register { signed } | NodeCommand::RotateKey { signed } => {
+            register(ctx, &signed).await
+        }
+        NodeCommand::Update {
+            node_id,
+            metadata_uri,
+            recipient,
+            region,
+            energy_wp,
+            compute_units_per_hour,
+        } => {
+            let reward_recipient =
+                recipient.map(|r| crate::pubkey("--recipient", &r)).transpose()?;
+            let capacity =
+                energy_wp.zip(compute_units_per_hour).map(|(energy_wp, compute_units_per_hour)| {
+                    ns::Capacity { energy_wp, compute_units_per_hour }
+                });
+            let args = ns::UpdateNodeArgs { metadata_uri, reward_recipient, region, capacity };
+            update(ctx, node_id, args).await
+        }
     }
 }
 
@@ -59,6 +101,16 @@ async fn show(ctx: &Context, node_id: u64) -> anyhow::Result<Value> {
         .ok_or_else(|| anyhow::anyhow!("node {node_id} does not exist on {}", ctx.rpc_url))?;
     let mut out = node_json(&node);
     out["address"] = json!(fetched.address.to_string());
+    Ok(out)
+}
+
+async fn update(ctx: &Context, node_id: u64, args: ns::UpdateNodeArgs) -> anyhow::Result<Value> {
+    let operator = ctx.signer()?;
+    let ix = ns::update_node(&operator.pubkey(), node_id, args);
+    let signature =
+        ctx.chain().send_transaction(&[ix], &operator, &[]).await.map_err(crate::explain)?;
+    let mut out = show(ctx, node_id).await?;
+    out["signature"] = json!(signature.to_string());
     Ok(out)
 }
 

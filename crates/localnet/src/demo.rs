@@ -36,6 +36,8 @@ pub struct DemoOptions {
     pub epoch_seconds: i64,
     pub oracle_count: usize,
     pub threshold: u8,
+    /// How long a finalized root can be vetoed [default: a sixth of the epoch].
+    pub challenge_period_seconds: Option<i64>,
 }
 
 /// The keys and addresses of a demo deployment.
@@ -84,12 +86,12 @@ fn anchor_spl_token_id() -> Pubkey {
 }
 
 /// The rewards parameters of the demo: 1,000 tokens per epoch, half to compute, a report
-/// grace and challenge period of a sixth of the epoch.
-pub fn demo_params(epoch_seconds: i64) -> Params {
-    let short = (epoch_seconds / 6).max(1);
+/// grace and (unless `options` say otherwise) a challenge period of a sixth of the epoch.
+pub fn demo_params(options: &DemoOptions) -> Params {
+    let short = (options.epoch_seconds / 6).max(1);
     Params {
         report_grace_seconds: short,
-        challenge_period_seconds: short,
+        challenge_period_seconds: options.challenge_period_seconds.unwrap_or(short),
         emission: EmissionParams {
             initial_per_epoch: 1_000_000_000,
             decay_bps: 0,
@@ -187,7 +189,7 @@ pub async fn deploy(rpc: &RpcClient, faucet: &Keypair, options: DemoOptions) -> 
             genesis_time,
             epoch_seconds,
             min_challenge_period_seconds: 1,
-            params: demo_params(epoch_seconds),
+            params: demo_params(&options),
             oracles: oracles.iter().map(Signer::pubkey).collect(),
             threshold: options.threshold,
         },

@@ -25,7 +25,12 @@ pub async fn run(
 ) -> Result<()> {
     let url = localnet.rpc_url();
     let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
-    let options = DemoOptions { epoch_seconds, oracle_count: 3, threshold: 2 };
+    let options = DemoOptions {
+        epoch_seconds,
+        oracle_count: 3,
+        threshold: 2,
+        challenge_period_seconds: None,
+    };
     let d = demo::deploy(&rpc, &localnet.faucet, options).await.context("deploy the demo")?;
     let listen: Vec<String> = (0..3u16).map(|i| format!("127.0.0.1:{}", first_port + i)).collect();
     let configs = d.write_oracle_files(dir, &url, &listen)?;

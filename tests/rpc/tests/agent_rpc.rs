@@ -22,7 +22,12 @@ async fn a_registration_signed_offline_lands_through_json_rpc_with_its_durable_n
     let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
     let url = localnet.rpc_url();
     let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
-    let options = DemoOptions { epoch_seconds: 30, oracle_count: 1, threshold: 1 };
+    let options = DemoOptions {
+        epoch_seconds: 30,
+        oracle_count: 1,
+        threshold: 1,
+        challenge_period_seconds: None,
+    };
     let d = demo::deploy(&rpc, &localnet.faucet, options).await.expect("demo deployment");
     // More stake tokens for a second node, and the operator's durable nonce account.
     support::mint_stake(&rpc, &localnet.faucet, &d, DEMO_STAKE).await;

@@ -1,10 +1,17 @@
 //! The `gridmint` CLI against the localnet over JSON-RPC, asserting chain state: status,
 //! node show, stake / unstake / withdraw with decimal amounts, and `node register --signed`
-//! completing what `gridmint-agent sign-registration` signed with the device key.
+//! completing what `gridmint-agent sign-registration` signed with the device key, `node
+//! rotate-key` and `node update`; `admin …` (module `admin`) and `gridmint-deploy` (module
+//! `deploy`) on localnets of their own.
 //! (`claim` runs in `oracle_epoch`, where oracles finalize an epoch.)
 
 #[path = "support/mod.rs"]
 mod support;
+
+#[path = "cli_rpc/admin.rs"]
+mod admin;
+#[path = "cli_rpc/deploy.rs"]
+mod deploy;
 
 use gridmint_localnet::demo::{self, DemoOptions, DEMO_NODE_ID, DEMO_STAKE};
 use gridmint_localnet::{Localnet, LocalnetOptions};
@@ -27,7 +34,12 @@ async fn an_operator_manages_nodes_and_stake_with_the_cli() {
     let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
     let url = localnet.rpc_url();
     let rpc = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
-    let options = DemoOptions { epoch_seconds: 30, oracle_count: 1, threshold: 1 };
+    let options = DemoOptions {
+        epoch_seconds: 30,
+        oracle_count: 1,
+        threshold: 1,
+        challenge_period_seconds: None,
+    };
     let d = demo::deploy(&rpc, &localnet.faucet, options).await.expect("demo deployment");
     support::mint_stake(&rpc, &localnet.faucet, &d, 2 * DEMO_STAKE).await;
 
@@ -98,4 +110,51 @@ async fn an_operator_manages_nodes_and_stake_with_the_cli() {
     // The same signed file again: its nonce is used up.
     let replay = cli(&["node", "register", "--signed", signed_file.to_str().expect("utf8")]).await;
     assert!(replay.is_err(), "a replayed registration must fail");
+
+    // Rotation: the new device key signs offline, the operator completes it.
+    let rotated = Keypair::new();
+    let rotate = gridmint_agent::registration::Request::Rotate {
+        node_id: DEMO_NODE_ID + 1,
+        old_device: device.pubkey(),
+    };
+    let nonce_args = gridmint_agent::registration::NonceArgs {
+        account: nonce.pubkey(),
+        authority: None,
+        value: None,
+    };
+    let signed = gridmint_agent::registration::sign(
+        &rotated,
+        d.operator.pubkey(),
+        nonce_args,
+        rotate,
+        Some(&url),
+    )
+    .await
+    .expect("sign rotation");
+    let rotation_file = dir.path().join("rotation.json");
+    std::fs::write(&rotation_file, signed.to_string()).expect("write");
+    cli(&["node", "rotate-key", "--signed", rotation_file.to_str().expect("utf8")])
+        .await
+        .expect("rotate");
+    assert_eq!(node(&url, DEMO_NODE_ID + 1).await.device_key, rotated.pubkey());
+
+    // Update: only the named fields change.
+    let before = node(&url, DEMO_NODE_ID + 1).await;
+    let updated = cli(&[
+        "node",
+        "update",
+        "2",
+        "--region",
+        "250",
+        "--metadata-uri",
+        "https://x.example/n.json",
+    ])
+    .await
+    .expect("update");
+    assert_eq!(updated["region"], 250);
+    let after = node(&url, DEMO_NODE_ID + 1).await;
+    assert_eq!(
+        (after.region, after.reward_recipient, after.capacity),
+        (250, before.reward_recipient, before.capacity)
+    );
 }

@@ -35,7 +35,12 @@ async fn three_oracles_finalize_an_epoch_and_a_served_proof_pays() {
     let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
     let rpc = RpcClient::new_with_commitment(localnet.rpc_url(), CommitmentConfig::confirmed());
     let faucet = &localnet.faucet;
-    let options = DemoOptions { epoch_seconds: EPOCH_SECONDS, oracle_count: 3, threshold: 2 };
+    let options = DemoOptions {
+        epoch_seconds: EPOCH_SECONDS,
+        oracle_count: 3,
+        threshold: 2,
+        challenge_period_seconds: None,
+    };
     let d = demo::deploy(&rpc, faucet, options).await.expect("demo deployment");
     let genesis = d.genesis_time;
 
@@ -109,11 +114,14 @@ async fn three_oracles_finalize_an_epoch_and_a_served_proof_pays() {
         all.extend(args.iter().map(|a| a.to_string()));
         gridmint_cli::run(<gridmint_cli::Cli as clap::Parser>::parse_from(all))
     };
-    let paid = cli(&["claim", "--oracle", &oracles[2].base]).await.expect("claim");
+    // `--all`: every recipient of the operator's nodes (here the operator itself).
+    let paid = cli(&["claim", "--all", "--oracle", &oracles[2].base]).await.expect("claim");
+    let paid = &paid["claims"][0];
     assert_eq!(
         (paid["claimed"].as_u64(), paid["claimed_total"].as_u64()),
         (Some(cumulative), Some(cumulative))
     );
+    assert_eq!(paid["recipient"], d.operator.pubkey().to_string());
     let operator = d.operator.pubkey();
     let ata = rw::recipient_ata(&operator, &d.reward_mint, &d.token_program);
     let balance = rpc.get_token_account_balance(&ata).await.expect("balance");
@@ -136,6 +144,13 @@ async fn three_oracles_finalize_an_epoch_and_a_served_proof_pays() {
     )
     .await;
     assert_eq!(why["credit"]["energy"]["credited_wh"], 3_000, "{why}");
+    // The CLI recomputes the reward from the finalized manifest and agrees with the oracle.
+    let local =
+        cli(&["why", "1", "--epoch", "0", "--oracle", &oracles[1].base]).await.expect("why");
+    assert_eq!((local["finalized"].clone(), local["listed"].clone()), (true.into(), true.into()));
+    assert_eq!(local["inputs"]["energy_wh"], 3_000, "{local}");
+    assert_eq!(local["reward"]["total"], cumulative, "{local}");
+    assert_eq!(local["oracle_agrees"], true, "{local}");
     for o in oracles {
         let _ = o.stop.send(());
         o.task.await.expect("join").expect("oracle stopped cleanly");
