@@ -22,12 +22,14 @@ use crate::merkle::{CumulativeTree, Hash32, MerkleError};
 mod borsh_hash;
 mod formula;
 mod muldiv;
+mod radix;
 mod sums;
 
 use formula::{Formula, Shares};
 pub use muldiv::mul_div_floor;
+use radix::Buckets;
+use sums::key_order;
 pub use sums::{accumulate, accumulate_into, sum_by_recipient, RecipientAmounts};
-use sums::{key_order, sum_nonzero_by_recipient};
 
 /// Largest green bonus: green compute weighs at most twice as much as other compute.
 pub const MAX_GREEN_BONUS_BPS: u16 = 10_000;
@@ -180,8 +182,10 @@ pub fn compute_epoch_rewards(
 ) -> Result<EpochRewards, RewardError> {
     let formula = Formula::new(params, stake_decimals)?;
     let (compute_pool, energy_pool) = formula.pools(emission)?;
-    // One pass: the order check and the weight totals.
+    // One pass: the order check, the weight totals, and per first byte of the recipient an
+    // upper bound on the nodes that can be paid (those with a weight).
     let (mut compute_weight_total, mut energy_weight_total) = (0u128, 0u128);
+    let mut payable = [0usize; 256];
     let mut previous: Option<&[u8; 32]> = None;
     for (index, node) in nodes.iter().enumerate() {
         if previous.is_some_and(|p| key_order(p, &node.node).is_ge()) {
@@ -193,12 +197,16 @@ pub fn compute_epoch_rewards(
             compute_weight_total.checked_add(w.compute_weight).ok_or(RewardError::Overflow)?;
         energy_weight_total =
             energy_weight_total.checked_add(w.energy_weight).ok_or(RewardError::Overflow)?;
+        if w.compute_weight > 0 || w.energy_weight > 0 {
+            let bucket = &mut payable[usize::from(node.recipient[0])];
+            *bucket = bucket.wrapping_add(1); // at most nodes.len()
+        }
     }
     let shares =
         Shares { formula, compute_pool, energy_pool, compute_weight_total, energy_weight_total };
     // Second pass: each node's reward (weights recomputed: at a million nodes a stored copy
     // costs more in fresh memory than the arithmetic), summed per recipient.
-    let mut pairs = Vec::with_capacity(nodes.len());
+    let mut sums = Buckets::new(&payable)?;
     let mut paid: u64 = 0;
     for node in nodes {
         let reward = shares.node_reward(node)?;
@@ -206,10 +214,10 @@ pub fn compute_epoch_rewards(
             reward.compute_reward.checked_add(reward.energy_reward).ok_or(RewardError::Overflow)?;
         paid = paid.checked_add(amount).ok_or(RewardError::Overflow)?;
         if amount > 0 {
-            pairs.push((node.recipient, amount));
+            sums.push(node.recipient, amount)?;
         }
     }
-    let per_recipient = sum_nonzero_by_recipient(pairs)?;
+    let per_recipient = sums.into_sums()?;
     let dust = emission.checked_sub(paid).ok_or(RewardError::Overflow)?;
     Ok(EpochRewards {
         compute_pool,

@@ -5,6 +5,7 @@
 
 use core::cmp::Ordering;
 
+use super::radix::sort_by_key;
 use super::RewardError;
 
 /// Recipient-sorted `(recipient, amount)` pairs, one per recipient, amounts above zero.
@@ -32,12 +33,17 @@ pub fn sum_by_recipient(mut pairs: Vec<([u8; 32], u64)>) -> Result<RecipientAmou
 }
 
 /// [`sum_by_recipient`] of pairs whose amounts are all above zero.
-pub(super) fn sum_nonzero_by_recipient(
+fn sum_nonzero_by_recipient(
     mut pairs: Vec<([u8; 32], u64)>,
 ) -> Result<RecipientAmounts, RewardError> {
+    sort_by_key(&mut pairs);
+    sum_sorted(pairs)
+}
+
+/// Sums runs of equal keys in pairs sorted by key.
+pub(super) fn sum_sorted(mut pairs: Vec<([u8; 32], u64)>) -> Result<RecipientAmounts, RewardError> {
     // Order among equal keys does not matter: the sum is the same and, as all amounts are
     // non-negative, it overflows in every order or in none.
-    sort_by_key(&mut pairs);
     let mut overflow = false;
     pairs.dedup_by(|next, kept| {
         if key_order(&next.0, &kept.0) != Ordering::Equal {
@@ -111,66 +117,6 @@ pub fn accumulate_into(
     // Entries summed on both sides leave `start` free slots at the front.
     epoch.drain(..start);
     Ok(epoch)
-}
-
-/// Sorts entries by key (bytewise), in place. Off chain: most-significant-byte radix
-/// partitions (American flag sort) until buckets are small, then a comparison sort. At a
-/// million entries a comparison sort walks the whole vector on each of ~20 levels; the
-/// partitions walk it once and leave buckets that fit in the cache.
-fn sort_by_key(entries: &mut [([u8; 32], u64)]) {
-    #[cfg(not(target_os = "solana"))]
-    sort_from_byte(entries, 0);
-    #[cfg(target_os = "solana")]
-    entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
-}
-
-/// Buckets up to this size are sorted by comparison.
-#[cfg(not(target_os = "solana"))]
-const SMALL_BUCKET: usize = 48;
-
-/// Sorts `entries` whose keys agree on the bytes before `byte`.
-#[cfg(not(target_os = "solana"))]
-fn sort_from_byte(entries: &mut [([u8; 32], u64)], byte: usize) {
-    if entries.len() <= SMALL_BUCKET || byte >= 32 {
-        entries.sort_unstable_by(|a, b| key_order(&a.0, &b.0));
-        return;
-    }
-    let digit = |entry: &([u8; 32], u64)| usize::from(entry.0[byte]);
-    let mut counts = [0usize; 256];
-    for entry in entries.iter() {
-        // At most `entries.len()`: cannot wrap.
-        counts[digit(entry)] = counts[digit(entry)].wrapping_add(1);
-    }
-    let next_byte = byte.wrapping_add(1);
-    if counts.contains(&entries.len()) {
-        // Every key has the same byte here: nothing to move.
-        return sort_from_byte(entries, next_byte);
-    }
-    // `next[d]` is the first slot of bucket `d` not yet holding a key with digit `d`.
-    let mut ends = [0usize; 256];
-    let mut next = [0usize; 256];
-    let mut sum = 0usize;
-    for d in 0..256 {
-        next[d] = sum;
-        sum = sum.wrapping_add(counts[d]);
-        ends[d] = sum;
-    }
-    for d in 0..256 {
-        while next[d] < ends[d] {
-            let target = digit(&entries[next[d]]);
-            if target != d {
-                // Move the entry to its bucket and look again at what came back.
-                entries.swap(next[d], next[target]);
-            }
-            next[target] = next[target].wrapping_add(1);
-        }
-    }
-    let mut rest = entries;
-    for count in counts {
-        let (bucket, tail) = rest.split_at_mut(count);
-        sort_from_byte(bucket, next_byte);
-        rest = tail;
-    }
 }
 
 #[cfg(test)]
@@ -248,27 +194,6 @@ mod tests {
             _ => {}
         }
         key
-    }
-
-    #[test]
-    fn radix_sort_orders_like_the_comparison_sort() {
-        let mut rng = StdRng::seed_from_u64(0x7261_6469);
-        for len in [0, 1, SMALL_BUCKET - 1, SMALL_BUCKET, SMALL_BUCKET + 1, 300, 5_000, 40_000] {
-            for shape in 0..5u8 {
-                let mut entries: Vec<([u8; 32], u64)> = (0..len)
-                    .map(|i| {
-                        let mixed = shape.min(rng.gen_range(0..5));
-                        (adversarial_key(&mut rng, mixed), i as u64)
-                    })
-                    .collect();
-                let mut expected = entries.clone();
-                expected.sort_by_key(|a| a.0);
-                sort_by_key(&mut entries);
-                // Equal keys may come in any order; the keys themselves must match.
-                let keys = |v: &[([u8; 32], u64)]| v.iter().map(|e| e.0).collect::<Vec<_>>();
-                assert_eq!(keys(&entries), keys(&expected), "len {len} shape {shape}");
-            }
-        }
     }
 
     #[test]
