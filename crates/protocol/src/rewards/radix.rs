@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn radix_sort_orders_like_the_comparison_sort() {
         let mut rng = StdRng::seed_from_u64(0x7261_6469);
-        for len in [0, 1, SMALL_BUCKET - 1, SMALL_BUCKET, SMALL_BUCKET + 1, 300, 5_000, 40_000] {
+        for len in [0, 1, SMALL_BUCKET - 1, SMALL_BUCKET, SMALL_BUCKET + 1, 300, 12_000] {
             for shape in 0..5u8 {
                 let mut entries: Vec<Entry> = (0..len)
                     .map(|i| {
