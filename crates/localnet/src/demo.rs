@@ -53,7 +53,8 @@ pub struct Demo {
     pub epoch_seconds: i64,
 }
 
-async fn send(
+/// Sends `ixs` paid by `payer`, signed also by `signers`, and waits for confirmation.
+pub async fn send(
     rpc: &RpcClient,
     payer: &Keypair,
     ixs: &[Instruction],
@@ -224,6 +225,37 @@ pub async fn deploy(rpc: &RpcClient, faucet: &Keypair, options: DemoOptions) -> 
     })
 }
 
+/// An Energy reading of node `node_id` signed by `device`.
+pub fn signed_reading(
+    device: &Keypair,
+    node_id: u64,
+    sequence: u64,
+    timestamp: i64,
+    produced_wh: u64,
+) -> SignedReading {
+    let message = EnergyReading {
+        deployment: staking::config_address().to_bytes(),
+        node_id,
+        sequence,
+        timestamp,
+        produced_wh,
+        consumed_wh: 0,
+    }
+    .encode();
+    let signature = device.sign_message(&message).as_ref().try_into().unwrap_or([0u8; 64]);
+    SignedReading { device_key: device.pubkey().to_bytes(), message, signature }
+}
+
+/// The simulated roof's time offset that puts "now" at 07:00 of a simulated day (×48), so a
+/// demo started at any hour sees the sun rise and about 15 minutes of daylight.
+fn morning_offset() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));
+    let simulated = now.saturating_mul(48).rem_euclid(86_400);
+    (7 * 3_600 - simulated).rem_euclid(86_400)
+}
+
 /// A Solana CLI keypair file's text.
 pub fn keypair_json(k: &Keypair) -> String {
     let items: Vec<String> = k.to_bytes().iter().map(u8::to_string).collect();
@@ -233,17 +265,62 @@ pub fn keypair_json(k: &Keypair) -> String {
 impl Demo {
     /// A reading of the demo node signed by its device key.
     pub fn reading(&self, sequence: u64, timestamp: i64, produced_wh: u64) -> SignedReading {
-        let message = EnergyReading {
-            deployment: staking::config_address().to_bytes(),
-            node_id: DEMO_NODE_ID,
-            sequence,
-            timestamp,
-            produced_wh,
-            consumed_wh: 0,
-        }
-        .encode();
-        let signature = self.device.sign_message(&message).as_ref().try_into().unwrap_or([0u8; 64]);
-        SignedReading { device_key: self.device.pubkey().to_bytes(), message, signature }
+        signed_reading(&self.device, DEMO_NODE_ID, sequence, timestamp, produced_wh)
+    }
+
+    /// Registers one more Energy node for `operator` (funded with SOL and stake here) with
+    /// `device` as its device key; its node id.
+    pub async fn register_energy_node(
+        &self,
+        rpc: &RpcClient,
+        faucet: &Keypair,
+        operator: &Keypair,
+        device: &Keypair,
+    ) -> Result<u64> {
+        let token_program = self.token_program;
+        let operator_token = get_associated_token_address(&operator.pubkey(), &self.stake_mint);
+        let fund = [
+            solana_system_interface::instruction::transfer(
+                &faucet.pubkey(),
+                &operator.pubkey(),
+                10_000_000_000,
+            ),
+            create_associated_token_account_idempotent(
+                &faucet.pubkey(),
+                &operator.pubkey(),
+                &self.stake_mint,
+                &token_program,
+            ),
+            token_ix::mint_to(
+                &token_program,
+                &self.stake_mint,
+                &operator_token,
+                &faucet.pubkey(),
+                &[],
+                DEMO_STAKE,
+            )?,
+        ];
+        send(rpc, faucet, &fund, &[]).await.context("fund the node's operator")?;
+        let chain = RpcChain::from_url(rpc.url(), CommitmentConfig::confirmed());
+        let config = chain.node_staking_config().await?.account.context("node-staking config")?;
+        let tokens = StakeTokens { stake_mint: self.stake_mint, token_program, operator_token };
+        let args = RegisterNodeArgs {
+            kind: NodeKind::Energy,
+            capacity: Capacity { energy_wp: DEMO_CAPACITY_WP, compute_units_per_hour: 0 },
+            region: 276,
+            metadata_uri: String::new(),
+            reward_recipient: None,
+            stake: DEMO_STAKE,
+        };
+        let register = staking::register_node(
+            &operator.pubkey(),
+            &device.pubkey(),
+            config.next_node_id,
+            &tokens,
+            args,
+        );
+        send(rpc, operator, &[register], &[device]).await.context("register the node")?;
+        Ok(config.next_node_id)
     }
 
     /// Writes `oracle-<i>.json` (keypair) and `oracle-<i>.toml` for each oracle into `dir`,
@@ -285,7 +362,8 @@ impl Demo {
     }
 
     /// Writes `agent.toml`: the demo node's `gridmint-agent`, a simulated roof (a day of sun
-    /// every 30 minutes of wall time, far below the node's registered capacity) delivering a
+    /// every 30 minutes of wall time, starting at 07:00, far below the node's registered
+    /// capacity) delivering a
     /// reading every 3 s to every oracle in `listen`. Needs `write_oracle_files` first (the
     /// device key).
     pub fn write_agent_config(
@@ -301,7 +379,9 @@ impl Demo {
              interval = \"3s\"\nrpc_url = \"{rpc_url}\"\ngenesis_time = {genesis}\n\
              epoch_seconds = {epoch}\n# The in-process validator's clock lags the wall clock.\n\
              max_clock_skew = \"1h\"\n\n[delivery]\nretry_max = \"5s\"\n\n\
-             [source]\nkind = \"simulated\"\nseed = 7\ncapacity_w = 100000\nspeedup = 48\n",
+             [source]\nkind = \"simulated\"\nseed = 7\ncapacity_w = 100000\nspeedup = 48\n\
+             offset_seconds = {offset}\n",
+            offset = morning_offset(),
             key = dir.join("device.json").display(),
             data = dir.join("agent").display(),
             genesis = self.genesis_time,

@@ -7,6 +7,7 @@
 //! builtin until the chain is a few slots past that point (child banks inherit builtins).
 
 pub mod demo;
+pub mod showcase;
 
 use std::{path::PathBuf, time::Duration};
 

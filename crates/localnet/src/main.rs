@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use gridmint_localnet::{Localnet, LocalnetOptions};
 
-mod device;
+use gridmint_localnet::showcase::{self, ShowcaseOptions};
 use solana_signer::Signer;
 
 #[derive(Parser, Debug)]
@@ -22,15 +22,19 @@ struct Args {
     /// Write the funded faucet keypair here (Solana CLI JSON format).
     #[arg(long, default_value = "target/localnet/faucet.json")]
     faucet_out: PathBuf,
-    /// Also deploy a demo (both programs, three oracle keys, an Energy node), write the
-    /// oracles' configs into this directory and act as the node's device: post a signed
-    /// reading every few seconds and claim the operator's rewards once claimable.
+    /// Run the whole system here: deploy a demo, three oracles (files in this directory),
+    /// the node's agent and a cheating device; print each epoch, claim it with the CLI's
+    /// path, then check supply, roots and the cheater's slashing, and exit (non-zero if
+    /// anything failed).
     #[arg(long)]
     demo: Option<PathBuf>,
     /// Epoch length of the demo deployment, seconds.
     #[arg(long, default_value_t = 30)]
     demo_epoch_seconds: i64,
-    /// First of the three oracle ports the demo configs use.
+    /// Finalized and claimed epochs the demo shows before its checks.
+    #[arg(long, default_value_t = 3)]
+    demo_epochs: u64,
+    /// First of the three oracle ports.
     #[arg(long, default_value_t = 8081)]
     demo_oracle_port: u16,
 }
@@ -66,12 +70,19 @@ async fn main() -> Result<()> {
     println!("rewards            {}", rewards::ID);
     println!("faucet             {} ({})", localnet.faucet.pubkey(), args.faucet_out.display());
     if let Some(dir) = &args.demo {
-        let run = device::run(&localnet, dir, args.demo_epoch_seconds, args.demo_oracle_port);
+        let options = ShowcaseOptions {
+            dir: dir.clone(),
+            epoch_seconds: args.demo_epoch_seconds,
+            epochs: args.demo_epochs,
+            first_port: Some(args.demo_oracle_port),
+        };
         tokio::select! {
-            result = run => result?,
+            result = showcase::run(&localnet, &options) => {
+                result.context("the demo failed")?;
+                println!("demo complete");
+            }
             result = tokio::signal::ctrl_c() => result.context("wait for Ctrl-C")?,
         }
-        eprintln!("stopping");
         return Ok(());
     }
     println!("ready; Ctrl-C to stop");

@@ -30,6 +30,9 @@ pub struct SimulatedConfig {
     /// Multiplies simulated time, so a demo sees a day's sun in minutes (1 = real time).
     #[serde(default = "default_speedup")]
     pub speedup: u32,
+    /// Added to the (sped-up) simulated time, so a demo can start in the morning.
+    #[serde(default)]
+    pub offset_seconds: i64,
 }
 
 fn default_capacity() -> u64 {
@@ -104,6 +107,7 @@ impl Simulated {
 
     fn simulated_time(&self, now: i64) -> i64 {
         now.saturating_mul(i64::from(self.config.speedup.max(1)))
+            .saturating_add(self.config.offset_seconds)
     }
 }
 
@@ -127,7 +131,13 @@ mod tests {
     use super::*;
 
     fn sim(seed: u64) -> Simulated {
-        Simulated::new(SimulatedConfig { seed, capacity_w: 5_000, load_w: 600, speedup: 1 })
+        Simulated::new(SimulatedConfig {
+            seed,
+            capacity_w: 5_000,
+            load_w: 600,
+            speedup: 1,
+            offset_seconds: 0,
+        })
     }
 
     #[test]
@@ -163,5 +173,7 @@ mod tests {
         assert_eq!(s.consumed_at(7_200), 1_200);
         let fast = Simulated::new(SimulatedConfig { speedup: 60, ..s.config.clone() });
         assert_eq!(fast.simulated_time(60), 3_600);
+        let morning = Simulated::new(SimulatedConfig { offset_seconds: 7 * 3_600, ..fast.config });
+        assert_eq!(morning.simulated_time(60), 8 * 3_600);
     }
 }
