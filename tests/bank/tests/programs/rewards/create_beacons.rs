@@ -53,6 +53,7 @@ async fn create_beacons_ok() {
     // And the payer paid the rent
     let rent = env.ctx.banks_client.get_rent().await.unwrap().minimum_balance(8 + BeaconSet::LEN);
     assert_eq!(account.lamports, rent);
+    assert_eq!(rent, 22_473_840, "the rent docs/rewards.md lists");
     assert_eq!(before - env.lamports(&payer.pubkey()).await, rent);
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].epoch, events[0].beacons, events[0].payer), (0, address, payer.pubkey()));
