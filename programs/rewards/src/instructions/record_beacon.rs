@@ -69,3 +69,33 @@ pub fn handler(ctx: Context<RecordBeacon>, args: RecordBeaconArgs) -> Result<()>
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sysvar(entries: &[(u64, [u8; 32])]) -> Vec<u8> {
+        let mut data = (entries.len() as u64).to_le_bytes().to_vec();
+        for (slot, hash) in entries {
+            data.extend(slot.to_le_bytes());
+            data.extend(hash);
+        }
+        data
+    }
+
+    #[test]
+    fn reads_the_newest_entry_only() {
+        let data = sysvar(&[(9, [9; 32]), (8, [8; 32]), (7, [7; 32])]);
+        assert_eq!(newest_slot_hash(&data).unwrap(), (9, [9; 32]));
+    }
+
+    #[test]
+    fn empty_or_truncated_sysvar_is_refused() {
+        let empty = error!(RewardsError::SlotHashesEmpty);
+        assert_eq!(newest_slot_hash(&sysvar(&[])).unwrap_err(), empty);
+        assert_eq!(newest_slot_hash(&[]).unwrap_err(), empty);
+        let mut short = sysvar(&[(9, [9; 32])]);
+        short.truncate(47);
+        assert_eq!(newest_slot_hash(&short).unwrap_err(), empty);
+    }
+}
