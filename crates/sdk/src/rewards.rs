@@ -30,6 +30,9 @@ pub use rewards::ID as PROGRAM_ID;
 
 use rewards::{accounts, instruction};
 
+mod beacons;
+pub use beacons::*;
+
 // ---------------------------------------------------------------------------------------------
 // PDAs
 

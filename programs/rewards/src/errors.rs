@@ -149,4 +149,36 @@ pub enum RewardsError {
     ChallengePeriodBelowMinimum,
     #[msg("The reward mint's supply must be zero at initialize")]
     RewardMintHasSupply,
+
+    // Compute challenges: parameters and beacons (appended: earlier codes never change).
+    #[msg("Beacons per epoch must be in [1, 64]")]
+    InvalidBeaconCount,
+    #[msg("Challenges per epoch must not exceed beacons per epoch")]
+    ChallengesAboveBeacons,
+    #[msg("Challenge target seconds must be in [1, 600]")]
+    InvalidChallengeTarget,
+    #[msg("Challenge grace seconds must be at most 600")]
+    InvalidChallengeGrace,
+    #[msg("The epoch is shorter than two seconds per beacon")]
+    EpochTooShortForBeacons,
+    #[msg("Challenge target plus grace must not exceed the report grace")]
+    ChallengeResponseExceedsReportGrace,
+    #[msg("Challenges are disabled (challenges_per_epoch = 0)")]
+    ChallengesDisabled,
+    #[msg("The epoch is over: its beacons can no longer be created")]
+    BeaconEpochOver,
+    #[msg("Beacons can be created at most one epoch ahead")]
+    BeaconEpochTooFarAhead,
+    #[msg("No beacon with this index in this epoch")]
+    BeaconIndexOutOfRange,
+    #[msg("The beacon is already recorded")]
+    BeaconAlreadyRecorded,
+    #[msg("Outside the beacon's window")]
+    BeaconOutsideWindow,
+    #[msg("Slot 0 is never recorded as a beacon")]
+    BeaconZeroSlot,
+    #[msg("The beacon account is not a beacon set of this version")]
+    MalformedBeaconSet,
+    #[msg("The SlotHashes sysvar has no entry")]
+    SlotHashesEmpty,
 }

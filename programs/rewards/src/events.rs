@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::{ClaimableRoot, Params, Report};
+use crate::state::{ChallengeSettings, ClaimableRoot, Params, Report};
 
 #[event]
 pub struct ConfigInitialized {
@@ -145,4 +145,32 @@ pub struct EpochClosed {
     pub epoch: u64,
     pub rent_payer: Pubkey,
     pub lamports: u64,
+}
+
+/// `set_challenge_params` changed the challenge parameters for beacon accounts created from
+/// now on.
+#[event]
+pub struct ChallengeParamsUpdated {
+    pub authority: Pubkey,
+    pub old: ChallengeSettings,
+    pub new: ChallengeSettings,
+}
+
+/// `create_beacons` created an epoch's beacon account with the parameters in force.
+#[event]
+pub struct BeaconsCreated {
+    pub epoch: u64,
+    pub beacons: Pubkey,
+    pub payer: Pubkey,
+    pub params: ChallengeSettings,
+}
+
+/// `record_beacon` stored beacon `index` of `epoch`: the newest `SlotHashes` entry.
+#[event]
+pub struct BeaconRecorded {
+    pub epoch: u64,
+    pub index: u16,
+    pub slot: u64,
+    pub recorded_at: i64,
+    pub hash: [u8; 32],
 }

@@ -96,4 +96,21 @@ pub mod rewards {
     pub fn close_epoch(ctx: Context<CloseEpoch>, args: CloseEpochArgs) -> Result<()> {
         instructions::close_epoch::handler(ctx, args)
     }
+
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn set_challenge_params(
+        ctx: Context<SetChallengeParams>,
+        args: SetChallengeParamsArgs,
+    ) -> Result<()> {
+        instructions::set_challenge_params::handler(ctx, args)
+    }
+
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn create_beacons(ctx: Context<CreateBeacons>, args: CreateBeaconsArgs) -> Result<()> {
+        instructions::create_beacons::handler(ctx, args)
+    }
+
+    pub fn record_beacon(ctx: Context<RecordBeacon>, args: RecordBeaconArgs) -> Result<()> {
+        instructions::record_beacon::handler(ctx, args)
+    }
 }

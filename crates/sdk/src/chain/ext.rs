@@ -1,6 +1,7 @@
 //! Typed fetchers over any [`Chain`]: configs, nodes (whole or only their heads), device
-//! bindings, requesters, epoch states and the clock. Each result carries the slot and clock
-//! it was read at; absent or closed accounts are `None` (by address) or left out (scans).
+//! bindings, requesters, epoch states, beacon sets and the clock. Each result carries the
+//! slot and clock it was read at; absent or closed accounts are `None` (by address) or left
+//! out (scans).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::AccountDeserialize;
@@ -8,7 +9,7 @@ use anchor_lang::AccountDeserialize;
 use super::NODE_HEAD_LEN;
 use super::{Account, Chain, ChainError, DataSlice, NodeHead, ReadAt, Scan, MAX_READ_ACCOUNTS};
 use crate::node_staking::{self as ns, DeviceBinding, Node, Requester};
-use crate::rewards::{self as rw, EpochState};
+use crate::rewards::{self as rw, BeaconSet, EpochState};
 
 /// One account read at `slot`, when the clock said `unix_timestamp`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,6 +213,24 @@ pub trait ChainExt: Chain {
     ) -> Result<Vec<Fetched<Option<EpochState>>>, ChainError> {
         let addresses: Vec<Pubkey> = epochs.iter().map(|e| rw::epoch_pda(*e).0).collect();
         self.fetch_all(&addresses, rw::PROGRAM_ID, "epoch state").await
+    }
+
+    /// The beacon account of rewards epoch `epoch` (`None`: not created yet).
+    async fn beacons(&self, epoch: u64) -> Result<Fetched<Option<BeaconSet>>, ChainError> {
+        let address = rw::beacons_pda(epoch).0;
+        let mut read = self.read_many(&[address], None).await?;
+        let f = read.pop().ok_or(ChainError::Transport("empty read".into()))?;
+        let kind = "beacon set";
+        let account = match &f.account {
+            Some(a) if a.owner != rw::PROGRAM_ID => {
+                return Err(ChainError::Decode { address, kind })
+            }
+            Some(a) => Some(
+                rw::decode_beacons(&a.data).map_err(|_| ChainError::Decode { address, kind })?,
+            ),
+            None => None,
+        };
+        Ok(Fetched { address, slot: f.slot, unix_timestamp: f.unix_timestamp, account })
     }
 }
 

@@ -10,7 +10,7 @@ use crate::constants::DEPLOY_ADMIN;
 use crate::errors::RewardsError;
 use crate::events::ConfigInitialized;
 use crate::mint_policy::check_reward_mint;
-use crate::state::{seeds, validate_epoch_seconds, Config, OracleSet, Params};
+use crate::state::{seeds, validate_epoch_seconds, ChallengeSettings, Config, OracleSet, Params};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct InitializeArgs {
@@ -95,7 +95,8 @@ pub fn handler(ctx: Context<Initialize>, args: InitializeArgs) -> Result<()> {
         total_claimed: 0,
         bump: ctx.bumps.config,
         mint_authority_bump: ctx.bumps.mint_authority,
-        reserved: [0u8; 128],
+        challenge: ChallengeSettings::default(),
+        reserved: [0u8; 116],
     });
     emit_cpi!(ConfigInitialized {
         config: ctx.accounts.config.key(),

@@ -5,7 +5,9 @@ use anchor_lang::prelude::*;
 use gridmint_protocol::emission::EpochClock;
 
 use crate::errors::RewardsError;
-use crate::state::{ClaimableRoot, OracleSet, Params, PendingRoot, RootRing, ScheduledParams};
+use crate::state::{
+    ChallengeSettings, ClaimableRoot, OracleSet, Params, PendingRoot, RootRing, ScheduledParams,
+};
 
 /// Singleton config, PDA `[CONFIG]`.
 #[account]
@@ -47,8 +49,12 @@ pub struct Config {
     pub total_claimed: u64,
     pub bump: u8,
     pub mint_authority_bump: u8,
+    /// Compute-challenge parameters for beacon accounts created from now on (PROTOCOL.md
+    /// §10.1); all zero (disabled) until `set_challenge_params`. Taken from the former
+    /// reserved tail: the account keeps its size and older accounts read as disabled.
+    pub challenge: ChallengeSettings,
     /// Room for future fields; zero.
-    pub reserved: [u8; 128],
+    pub reserved: [u8; 116],
 }
 
 impl Config {

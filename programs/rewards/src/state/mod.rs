@@ -1,5 +1,6 @@
 //! Account types, seeds and the pure state-transition functions of the rewards program.
 
+pub mod challenge;
 pub mod claim_status;
 pub mod config;
 pub mod epoch;
@@ -9,6 +10,7 @@ pub mod params_schedule;
 pub mod root_ring;
 pub mod seeds;
 
+pub use challenge::*;
 pub use claim_status::*;
 pub use config::*;
 pub use epoch::*;

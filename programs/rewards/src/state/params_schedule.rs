@@ -62,6 +62,7 @@ impl Config {
     /// Checks a schedule of `new` from `effective_epoch` at `now`, against the state after
     /// promoting a due set (so it can run before the promotion, in `validate`):
     /// - bounds of every parameter, and the challenge period not below the minimum;
+    /// - a report grace at least the compute challenges' `T + grace` (when enabled);
     /// - no other set scheduled (`ParamsAlreadyScheduled`), and `new` differs from the
     ///   current set, the one it replaces (`NothingToUpdate`);
     /// - `effective_epoch > next_epoch`: the epoch being reported keeps its set;
@@ -74,6 +75,12 @@ impl Config {
         require!(
             new.challenge_period_seconds >= self.min_challenge_period_seconds,
             RewardsError::ChallengePeriodBelowMinimum
+        );
+        // Compute challenges must be judged before an epoch is reported (§10.1).
+        require!(
+            !self.challenge.enabled()
+                || self.challenge.response_seconds() <= new.report_grace_seconds,
+            RewardsError::ChallengeResponseExceedsReportGrace
         );
         let (current, pending) = match self.due_params(now) {
             Some(due) => (due.params, None),

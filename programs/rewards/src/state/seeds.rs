@@ -10,3 +10,7 @@ pub const MINT_AUTHORITY: &[u8] = b"mint_authority";
 pub const EPOCH: &[u8] = b"epoch";
 /// One recipient's claim status (`claimed_total`): `[CLAIM, config, recipient]`.
 pub const CLAIM: &[u8] = b"claim";
+/// One epoch's beacon account (compute challenges, PROTOCOL.md §10.1):
+/// `[BEACONS, epoch.to_le_bytes()]`. No config in the seeds: the protocol fixes them, and
+/// the config is a singleton of this program.
+pub const BEACONS: &[u8] = b"beacons";

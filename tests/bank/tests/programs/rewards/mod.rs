@@ -3,13 +3,16 @@
 //! the size/cost table.
 
 mod accept_authority;
+mod challenge_params;
 mod claim;
 mod close_epoch;
+mod create_beacons;
 mod initialize;
 mod open_round;
 mod params_schedule;
 mod pause;
 mod randomized;
+mod record_beacon;
 mod set_oracles;
 mod set_params;
 mod set_params_rejects;

@@ -172,7 +172,8 @@ pub(super) fn config() -> Config {
         total_claimed: 0,
         bump: 255,
         mint_authority_bump: 255,
-        reserved: [0; 128],
+        challenge: Default::default(),
+        reserved: [0; 116],
     }
 }
 
