@@ -18,6 +18,9 @@ use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use solana_signer::Signer;
 
+#[path = "oracle_epoch/demo.rs"]
+mod demo_showcase;
+
 const EPOCH_SECONDS: i64 = 12;
 
 async fn json_of(r: reqwest::Response) -> serde_json::Value {
