@@ -76,8 +76,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     }
     if quick {
         out = Args {
-            nodes: if out.nodes.is_empty() { vec![300] } else { out.nodes },
-            ingest_readings: out.ingest_readings.min(1_024),
+            nodes: if out.nodes.is_empty() { vec![200] } else { out.nodes },
+            ingest_readings: out.ingest_readings.min(256),
             proof_requests: out.proof_requests.min(32),
             check: true,
             ..out
@@ -107,7 +107,7 @@ mod tests {
         let q = args(&["--quick", "--no-postgres"]).expect("quick");
         assert_eq!(
             (q.nodes, q.ingest_readings, q.check, q.postgres),
-            (vec![300], 1_024, true, false)
+            (vec![200], 256, true, false)
         );
         let n = args(&["--nodes", "1_000", "--reps", "0"]).expect("nodes");
         assert_eq!((n.nodes, n.reps), (vec![1_000], 1));
