@@ -30,7 +30,6 @@ use axum::routing::on;
 use axum::{Json, Router};
 use gridmint_protocol::crediting::corrections::CorrectionDocument;
 use gridmint_protocol::crediting::SignedReading;
-use gridmint_protocol::merkle::CumulativeTree;
 use gridmint_sdk::chain::ChainExt;
 use gridmint_sdk::rewards::{self as rw, ClaimStatus};
 use serde::Deserialize;
@@ -287,14 +286,10 @@ async fn claim(State(o): State<Arc<Oracle>>, Params(recipient): Params<String>) 
     let Some(root) = usable else {
         return error(StatusCode::NOT_FOUND, "no claimable root yet");
     };
-    let row = match o.engine.store.ledger_at(root.epoch).await {
-        Ok(Some(row)) if row.root == root.root => row,
-        Ok(_) => return internal(format!("ledger does not hold epoch {} yet", root.epoch)),
+    let tree = match o.claim_trees.get(&o.engine.store, root.epoch, &root.root).await {
+        Ok(Some(tree)) => tree,
+        Ok(None) => return internal(format!("ledger does not hold epoch {} yet", root.epoch)),
         Err(e) => return internal(e),
-    };
-    let tree = match CumulativeTree::new(row.leaves) {
-        Ok(t) => t,
-        Err(e) => return internal(format!("{e:?}")),
     };
     let Some((cumulative, proof)) = tree.proof_for(&recipient) else {
         return error(

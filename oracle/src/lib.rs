@@ -8,7 +8,8 @@
 //!   the rules.
 //! - [`sync`]: peers' inputs, results, manifests and ledgers over HTTP.
 //! - [`vote`]: `submit_report` with persisted intents; [`driver`]: the epoch loop.
-//! - [`api`]: proofs, manifests, explanations, corrections; [`serve`]: the process;
+//! - [`api`]: proofs (trees cached per root, [`claim_tree`]), manifests, explanations,
+//!   corrections; [`serve`]: the process;
 //!   [`routes`]: every route as data (checked against `openapi.json`); [`metrics`]: Prometheus.
 //! - [`leader`]: which of several `serve` replicas on one PostgreSQL store runs the loop.
 //! - [`watchtower`]: reports provable fraud found in the store with
@@ -18,6 +19,7 @@
 
 pub mod api;
 pub mod archive;
+pub mod claim_tree;
 pub mod commands;
 pub mod config;
 pub mod driver;

@@ -24,6 +24,7 @@ mod observe;
 mod replicas;
 use solana_signer::Signer;
 
+use crate::claim_tree::ClaimTrees;
 use crate::epoch::close::Closed;
 use crate::epoch::{hex, Engine, EngineError, Outcome};
 use crate::ingest::Ingest;
@@ -113,6 +114,8 @@ pub struct Oracle {
     pub settings: DriverSettings,
     /// Whether this replica leads (see [`Oracle::with_leadership`]; default: always).
     pub leadership: Arc<Leadership>,
+    /// The tree claims are proved against, built once per root.
+    pub claim_trees: ClaimTrees,
     /// The newest close per epoch (served to peers and for explanations).
     published: Mutex<BTreeMap<u64, Arc<Closed>>>,
     attempts: Mutex<BTreeMap<u64, u32>>,
@@ -146,6 +149,7 @@ impl Oracle {
             voter,
             settings,
             leadership: Arc::new(Leadership::single()),
+            claim_trees: ClaimTrees::default(),
             published: Mutex::new(BTreeMap::new()),
             attempts: Mutex::new(BTreeMap::new()),
             status: Mutex::new(Status { leader: true, ..Status::default() }),

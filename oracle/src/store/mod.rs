@@ -341,6 +341,6 @@ mod archive_tests;
 #[cfg(test)]
 pub(crate) mod pg_schema;
 #[cfg(test)]
-mod test_db;
+pub(crate) mod test_db;
 #[cfg(test)]
 mod tests;
