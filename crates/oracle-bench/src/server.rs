@@ -128,7 +128,8 @@ pub fn rewards_config(claimable: Option<rw::ClaimableRoot>) -> rw::Config {
         total_claimed: 0,
         bump: 255,
         mint_authority_bump: 255,
-        reserved: [0; 128],
+        challenge: rw::ChallengeSettings::default(),
+        reserved: [0; 116],
     }
 }
 
