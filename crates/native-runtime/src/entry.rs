@@ -10,7 +10,8 @@ use solana_program_runtime::invoke_context::BuiltinFunctionWithContext;
 type ProgramResult = Result<(), anchor_lang::prelude::ProgramError>;
 
 /// Like solana-program-test's `processor!`, plus program logs routed into the transaction's
-/// log messages for the duration of the call (see [`crate::logs`]).
+/// log messages for the duration of the call, without the wrapper's duplicate frame lines
+/// (see [`crate::logs`]).
 #[macro_export]
 macro_rules! routed_processor {
     ($entry:expr) => {{
@@ -23,10 +24,12 @@ macro_rules! routed_processor {
                     &mut *((vm as *mut u64).offset(-(rt::get_runtime_environment_key() as isize))
                         as *mut rt::EbpfVm<rt::InvokeContext>)
                 };
-                let _route = $crate::logs::route(vm.context_object_pointer.get_log_collector());
-                vm.program_result = rt::invoke_builtin_function($entry, vm.context_object_pointer)
-                    .map_err(rt::EbpfError::SyscallError)
-                    .into();
+                let collector = vm.context_object_pointer.get_log_collector();
+                vm.program_result = $crate::logs::routed(collector, || {
+                    rt::invoke_builtin_function($entry, vm.context_object_pointer)
+                })
+                .map_err(rt::EbpfError::SyscallError)
+                .into();
             };
         builtin
     }};

@@ -25,23 +25,56 @@ pub fn install() {
     ONCE.call_once(|| solana_msg::host::set_hooks(log, log_data));
 }
 
-/// Makes `collector` the current one until the guard drops (restoring the outer one, so a
-/// CPI from one native program into another keeps the caller's afterwards).
-pub fn route(collector: Collector) -> RouteGuard {
+/// Runs one native invocation (`call`) with `collector` as the current one, restoring the
+/// outer one afterwards (a CPI from one native program into another), then removes the lines
+/// solana-program-test's wrappers print a second time (see [`drop_duplicates`]).
+pub fn routed<R>(collector: Collector, call: impl FnOnce() -> R) -> R {
     install();
-    let outer = CURRENT.with(|current| current.replace(Some(collector)));
-    RouteGuard { outer }
-}
-
-pub struct RouteGuard {
-    outer: Option<Collector>,
-}
-
-impl Drop for RouteGuard {
-    fn drop(&mut self) {
-        let outer = self.outer.take();
-        CURRENT.with(|current| current.replace(outer));
+    let start = collector.as_ref().map(|c| c.borrow().messages.len());
+    let outer = CURRENT.with(|current| current.replace(Some(collector.clone())));
+    let result = call();
+    CURRENT.with(|current| current.replace(outer));
+    if let (Some(collector), Some(start)) = (collector, start) {
+        let mut collector = collector.borrow_mut();
+        let start = start.min(collector.messages.len());
+        let lines = collector.messages.split_off(start);
+        let bytes =
+            |lines: &[String]| lines.iter().map(String::len).fold(0usize, usize::saturating_add);
+        let written = bytes(&lines);
+        let kept = drop_duplicates(lines);
+        // Dropped lines no longer count against the transaction's log size limit.
+        collector.bytes_written =
+            collector.bytes_written.saturating_sub(written.saturating_sub(bytes(&kept)));
+        collector.messages.extend(kept);
     }
+    result
+}
+
+/// The runtime already logs `invoke`/`success`/`failed` around every builtin and every CPI;
+/// solana-program-test's `invoke_builtin_function` logs the builtin's pair again (first and
+/// last line here) and its CPI stub logs each CPI's pair again (adjacent to the runtime's).
+/// Without this, Anchor's log parsers (`EventParser`, error stacks) see unbalanced frames.
+/// A real log never has two identical adjacent `invoke` lines; two identical adjacent
+/// `success` lines are real only for a self-CPI returning into its caller, and then the
+/// stub's copy makes three, so collapsing runs of identical lines to one is exact.
+fn drop_duplicates(mut lines: Vec<String>) -> Vec<String> {
+    let frame_line = |l: &str| l.starts_with("Program ") && l.contains(" invoke [");
+    let end_line =
+        |l: &str| l.starts_with("Program ") && (l.ends_with(" success") || l.contains(" failed: "));
+    if lines.first().is_some_and(|l| frame_line(l)) {
+        lines.remove(0);
+    }
+    if lines.last().is_some_and(|l| end_line(l)) {
+        lines.pop();
+    }
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    for line in lines {
+        let repeated = out.last() == Some(&line);
+        if !(repeated && (frame_line(&line) || line.ends_with(" success"))) {
+            out.push(line);
+        }
+    }
+    out
 }
 
 fn log(message: &str) -> bool {
@@ -62,4 +95,57 @@ fn with_current(write: impl FnOnce(&Collector)) -> bool {
         }
         None => false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drop_duplicates;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn wrapper_and_stub_copies_are_dropped_and_real_lines_kept() {
+        // What program-test's wrappers leave between the runtime's own frame of X: X's
+        // invoke again, a token CPI and a self-CPI (event) each logged by stub and runtime,
+        // X's success again.
+        let raw = lines(&[
+            "Program X invoke [1]",
+            "Program log: Instruction: Stake",
+            "Program T invoke [2]",
+            "Program T invoke [2]",
+            "Program log: Instruction: TransferChecked",
+            "Program T consumed 105 of 199000 compute units",
+            "Program T success",
+            "Program T success",
+            "Program X invoke [2]",
+            "Program X invoke [2]",
+            "Program X success",
+            "Program X success",
+            "Program X success",
+        ]);
+        let expected = lines(&[
+            "Program log: Instruction: Stake",
+            "Program T invoke [2]",
+            "Program log: Instruction: TransferChecked",
+            "Program T consumed 105 of 199000 compute units",
+            "Program T success",
+            "Program X invoke [2]",
+            "Program X success",
+        ]);
+        assert_eq!(drop_duplicates(raw), expected);
+    }
+
+    #[test]
+    fn a_failure_keeps_the_programs_lines() {
+        let raw = lines(&[
+            "Program X invoke [1]",
+            "Program log: AnchorError occurred. Error Code: Paused. Error Number: 6003.",
+            "Program X failed: custom program error: 0x1773",
+        ]);
+        let expected =
+            lines(&["Program log: AnchorError occurred. Error Code: Paused. Error Number: 6003."]);
+        assert_eq!(drop_duplicates(raw), expected);
+    }
 }
