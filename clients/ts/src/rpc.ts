@@ -12,7 +12,7 @@ import {
 export async function waitForTransaction(
   connection: Connection,
   signature: string,
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
   commitment: Finality = "confirmed",
 ): Promise<VersionedTransactionResponse> {
   const deadline = Date.now() + timeoutMs;

@@ -52,27 +52,33 @@ pub fn routed<R>(collector: Collector, call: impl FnOnce() -> R) -> R {
 
 /// The runtime already logs `invoke`/`success`/`failed` around every builtin and every CPI;
 /// solana-program-test's `invoke_builtin_function` logs the builtin's pair again (first and
-/// last line here) and its CPI stub logs each CPI's pair again (adjacent to the runtime's).
+/// last line here) and its CPI stub logs each CPI's pair again: its `invoke` line (with the
+/// caller's depth) right before the runtime's, its `success` line right after the runtime's.
 /// Without this, Anchor's log parsers (`EventParser`, error stacks) see unbalanced frames.
-/// A real log never has two identical adjacent `invoke` lines; two identical adjacent
-/// `success` lines are real only for a self-CPI returning into its caller, and then the
-/// stub's copy makes three, so collapsing runs of identical lines to one is exact.
+/// A real log never has an `invoke` line directly followed by another `invoke` of the same
+/// program, and two identical adjacent `success` lines are real only for a self-CPI returning
+/// into its caller, where the stub's copy makes three, so collapsing such runs is exact.
 fn drop_duplicates(mut lines: Vec<String>) -> Vec<String> {
-    let frame_line = |l: &str| l.starts_with("Program ") && l.contains(" invoke [");
+    let invoked =
+        |l: &str| l.strip_prefix("Program ")?.split_once(" invoke [").map(|(p, _)| p.to_string());
     let end_line =
         |l: &str| l.starts_with("Program ") && (l.ends_with(" success") || l.contains(" failed: "));
-    if lines.first().is_some_and(|l| frame_line(l)) {
+    if lines.first().is_some_and(|l| invoked(l).is_some()) {
         lines.remove(0);
     }
     if lines.last().is_some_and(|l| end_line(l)) {
         lines.pop();
     }
     let mut out: Vec<String> = Vec::with_capacity(lines.len());
-    for line in lines {
-        let repeated = out.last() == Some(&line);
-        if !(repeated && (frame_line(&line) || line.ends_with(" success"))) {
-            out.push(line);
+    for (i, line) in lines.iter().enumerate() {
+        let program = invoked(line);
+        if program.is_some() && lines.get(i.saturating_add(1)).and_then(|n| invoked(n)) == program {
+            continue; // the stub's copy; the runtime's line follows
         }
+        if line.ends_with(" success") && out.last() == Some(line) {
+            continue;
+        }
+        out.push(line.clone());
     }
     out
 }
@@ -113,13 +119,13 @@ mod tests {
         let raw = lines(&[
             "Program X invoke [1]",
             "Program log: Instruction: Stake",
-            "Program T invoke [2]",
+            "Program T invoke [1]",
             "Program T invoke [2]",
             "Program log: Instruction: TransferChecked",
             "Program T consumed 105 of 199000 compute units",
             "Program T success",
             "Program T success",
-            "Program X invoke [2]",
+            "Program X invoke [1]",
             "Program X invoke [2]",
             "Program X success",
             "Program X success",

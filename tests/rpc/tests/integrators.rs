@@ -25,8 +25,12 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use spl_associated_token_account_interface::address::get_associated_token_address;
 
-const TRANSACTION_DEADLINE: Duration = Duration::from_secs(90);
-const FLOW_DEADLINE: Duration = Duration::from_secs(240);
+const TRANSACTION_DEADLINE: Duration = Duration::from_secs(120);
+const FLOW_DEADLINE: Duration = Duration::from_secs(420);
+
+/// One validator at a time: two in one process on two cores slow every service down (the
+/// confirmed `getTransaction` lag grew from 0.4 s to 65 s when these ran concurrently).
+static ONE_VALIDATOR: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
@@ -69,6 +73,7 @@ async fn signed(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn program_logs_reach_transactions_over_json_rpc() {
+    let _one = ONE_VALIDATOR.lock().await;
     let options = LocalnetOptions {
         extra_programs: vec![log_probe::program()],
         ..LocalnetOptions::default()
@@ -132,6 +137,7 @@ fn base64_of(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_typescript_client_runs_the_operator_flow() {
+    let _one = ONE_VALIDATOR.lock().await;
     let root = repo_root();
     let package = root.join("clients/ts");
     assert!(
@@ -192,7 +198,7 @@ async fn the_typescript_client_runs_the_operator_flow() {
         "claim": ["RootClaimable", "Claimed"],
     });
     assert_eq!(summary["events"], expected, "{summary:#}");
-    eprintln!("getTransaction max lag in the flow: {} ms", summary["getTransactionMaxLagMs"]);
+    eprintln!("getTransaction lag after confirmation, ms: {}", summary["getTransactionLagMs"]);
 
     // The chain agrees with what the client decoded.
     let operator: anchor_lang::prelude::Pubkey =
