@@ -2,9 +2,10 @@
 //! natively (there is no SBF toolchain here to deploy them as BPF programs).
 //!
 //! How it works (see `../shared/NATIVE_TESTING.md`): each program id is added to genesis as a
-//! native-loader account; after start, one throwaway `ProgramTest` bank installs the native
-//! syscall stubs (CPI, sysvars) process-wide; then every bank in the fork graph gets the
-//! builtin until the chain is a few slots past that point (child banks inherit builtins).
+//! native-loader account; after start, the native runtime installs its syscall stubs (CPI,
+//! sysvars) process-wide; then every bank in the fork graph gets the builtin until the chain
+//! is a few slots past that point (child banks inherit builtins). Program logs (`msg!`,
+//! Anchor's error lines, `emit!`) reach the transactions' log messages as on a real cluster.
 
 pub mod demo;
 pub mod showcase;
@@ -18,7 +19,7 @@ use solana_program_runtime::loaded_programs::ProgramCacheEntry;
 use solana_rpc::rpc::JsonRpcConfig;
 use solana_test_validator::{TestValidator, TestValidatorGenesis};
 
-use gridmint_test_support::{native_programs, Env};
+use gridmint_native_runtime::{install_syscall_stubs, native_programs, NativeProgram};
 
 /// How many slots past registration every bank must carry the builtins.
 const SETTLE_SLOTS: u64 = 3;
@@ -31,6 +32,8 @@ pub struct LocalnetOptions {
     pub rpc_port: Option<u16>,
     /// Ledger directory; `None` uses a temporary directory removed when the localnet drops.
     pub ledger_path: Option<PathBuf>,
+    /// Native programs to load besides GridMint's two (test fixtures).
+    pub extra_programs: Vec<NativeProgram>,
 }
 
 /// A running localnet. Dropping it stops the validator.
@@ -44,7 +47,8 @@ pub struct Localnet {
 
 impl Localnet {
     pub async fn start(options: LocalnetOptions) -> Result<Self> {
-        let programs = native_programs();
+        let mut programs = native_programs().to_vec();
+        programs.extend(options.extra_programs.iter().copied());
         let mut genesis = TestValidatorGenesis::default();
         genesis.rpc_config(JsonRpcConfig {
             // Events live in inner instructions; clients read them with getTransaction.
@@ -82,8 +86,7 @@ impl Localnet {
         }
         let (validator, faucet) = genesis.start_async().await;
 
-        // Installs the native CPI and sysvar stubs process-wide.
-        drop(Env::start().await);
+        install_syscall_stubs().await;
 
         let bank_forks = validator.bank_forks();
         let start_slot = bank_forks.read().expect("bank forks lock").highest_slot();

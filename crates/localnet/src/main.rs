@@ -54,9 +54,12 @@ async fn main() -> Result<()> {
         .init();
     let args = Args::parse();
     eprintln!("starting localnet (about 15 s)...");
-    let localnet =
-        Localnet::start(LocalnetOptions { rpc_port: args.rpc_port, ledger_path: args.ledger })
-            .await?;
+    let localnet = Localnet::start(LocalnetOptions {
+        rpc_port: args.rpc_port,
+        ledger_path: args.ledger,
+        ..LocalnetOptions::default()
+    })
+    .await?;
 
     if let Some(dir) = args.faucet_out.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;

@@ -10,7 +10,7 @@ use solana_signer::Signer;
 use solana_transaction::Transaction;
 use solana_transaction_error::TransactionError;
 
-use crate::native_programs;
+use gridmint_native_runtime::{native_programs, quiet_program_test_logs};
 
 /// A running test Bank with GridMint's programs loaded natively.
 pub struct Env {
@@ -22,9 +22,7 @@ impl Env {
     /// to it before starting if a test needs genesis state).
     pub fn program_test() -> ProgramTest {
         let mut pt = ProgramTest::default();
-        // ProgramTest turns on debug logs of every instruction; they drown test output and
-        // slow the suite. Errors only, unless RUST_LOG asks for more.
-        agave_logger::setup_with_default("error");
+        quiet_program_test_logs();
         pt.prefer_bpf(false);
         for program in native_programs() {
             pt.add_program(program.name, program.id, Some(program.entry));
@@ -54,6 +52,23 @@ impl Env {
     ) -> Result<(), TransactionError> {
         let tx = self.transaction(instructions, signers).await;
         self.ctx.banks_client.process_transaction(tx).await.map_err(into_transaction_error)
+    }
+
+    /// Like [`Env::send`], also returning the transaction's log messages (empty when the
+    /// transaction never executed).
+    pub async fn send_with_logs(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> (Result<(), TransactionError>, Vec<String>) {
+        let tx = self.transaction(instructions, signers).await;
+        let outcome = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks client");
+        (outcome.result, outcome.metadata.map(|m| m.log_messages).unwrap_or_default())
     }
 
     /// A signed transaction over `instructions` with a fresh blockhash.

@@ -1,21 +1,21 @@
-//! Runs GridMint's Anchor programs natively inside a real Solana Bank.
+//! Test fixtures for GridMint's programs running natively inside a real Solana Bank.
 //!
-//! There is no SBF toolchain on our machines, so the programs are compiled for the host and
-//! registered as builtins (see `../shared/NATIVE_TESTING.md`). Everything around them is real:
-//! account loading, rent, signer and writable checks, PDAs, sysvars, precompiles and CPIs into
-//! the bundled SPL Token, Token-2022 and Associated Token Account programs.
+//! The runtime itself (entry wrappers, syscall stubs, log routing) is `gridmint-native-runtime`,
+//! shared with the localnet. Everything around the programs is real: account loading, rent,
+//! signer and writable checks, PDAs, sysvars, precompiles and CPIs into the bundled SPL Token,
+//! Token-2022 and Associated Token Account programs.
 //!
-//! [`Env`] wraps a started [`ProgramTestContext`] with the few operations every test needs.
+//! [`Env`] wraps a started `ProgramTestContext` with the few operations every test needs.
 
-mod entry;
 mod env;
 pub mod fraud;
+pub mod log_probe;
 mod mint;
 pub mod node_staking;
 pub mod rewards;
 
-pub use entry::{native_programs, NativeProgram};
 pub use env::{assert_error, custom_error, Env};
+pub use gridmint_native_runtime::{native_programs, NativeProgram};
 pub use mint::MintExtension;
 
 use solana_keypair::Keypair;

@@ -51,8 +51,9 @@ pub struct RegisterNode<'info> {
         bump,
     )]
     pub node: Box<Account<'info, Node>>,
-    /// CHECK: the binding PDA of `device` (address checked by `seeds`). The handler refuses
-    /// it with `DeviceKeyAlreadyBound` if it already exists and otherwise creates it.
+    /// The binding PDA of `device`. The handler refuses it with `DeviceKeyAlreadyBound` if
+    /// it already exists and otherwise creates it.
+    /// CHECK: address checked by `seeds`; existence checked in the handler.
     #[account(
         mut,
         seeds = [seeds::DEVICE, config.key().as_ref(), device.key().as_ref()],

@@ -33,8 +33,9 @@ pub struct RegisterRequester<'info> {
         has_one = authority @ NodeStakingError::NotAuthority,
     )]
     pub config: Box<Account<'info, Config>>,
-    /// CHECK: the requester PDA of `args.key` (address checked by `seeds`). `validate`
-    /// refuses it with `RequesterAlreadyRegistered` if it exists; the handler creates it.
+    /// The requester PDA of `args.key`. `validate` refuses it with
+    /// `RequesterAlreadyRegistered` if it exists; the handler creates it.
+    /// CHECK: address checked by `seeds`; existence checked by `validate`.
     #[account(
         mut,
         seeds = [seeds::REQUESTER, config.key().as_ref(), args.key.as_ref()],

@@ -63,9 +63,10 @@ pub struct ReportFraud<'info> {
         has_one = config,
     )]
     pub device_binding: Box<Account<'info, DeviceBinding>>,
-    /// CHECK: the evidence PDA `[EVIDENCE, config, evidence_hash]`. The hash comes from the
+    /// The evidence PDA `[EVIDENCE, config, evidence_hash]`. The hash comes from the
     /// readings, so the handler derives the address and compares (`EvidenceAccountMismatch`),
     /// refuses an existing record (`EvidenceAlreadyUsed`) and creates it.
+    /// CHECK: address and existence checked in the handler.
     #[account(mut)]
     pub evidence: UncheckedAccount<'info>,
     pub stake_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -83,8 +84,8 @@ pub struct ReportFraud<'info> {
     pub reporter_token: Box<InterfaceAccount<'info, TokenAccount>>,
     #[account(address = config.stake_token_program)]
     pub token_program: Interface<'info, TokenInterface>,
-    /// CHECK: the instructions sysvar (address checked here and again by
-    /// `load_instruction_at_checked`).
+    /// The instructions sysvar, read for the Ed25519 attestations.
+    /// CHECK: address checked here and again by `load_instruction_at_checked`.
     #[account(address = solana_instructions_sysvar::ID)]
     pub instructions: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,

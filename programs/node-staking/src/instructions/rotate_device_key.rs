@@ -31,8 +31,9 @@ pub struct RotateDeviceKey<'info> {
         has_one = node,
     )]
     pub old_binding: Box<Account<'info, DeviceBinding>>,
-    /// CHECK: the binding PDA of `new_device` (address checked by `seeds`). The handler
-    /// refuses it with `DeviceKeyAlreadyBound` if it already exists and otherwise creates it.
+    /// The binding PDA of `new_device`. The handler refuses it with `DeviceKeyAlreadyBound`
+    /// if it already exists and otherwise creates it.
+    /// CHECK: address checked by `seeds`; existence checked in the handler.
     #[account(
         mut,
         seeds = [seeds::DEVICE, config.key().as_ref(), new_device.key().as_ref()],

@@ -29,8 +29,9 @@ pub struct Claim<'info> {
     /// Pays the rent of a new claim status; need not be the recipient.
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// CHECK: any account; only its address is used. It is the leaf's recipient (the proof
-    /// is checked in the handler) and must own `recipient_token_account` (constraint there).
+    /// The leaf's recipient: any account, only its address is used. It must own
+    /// `recipient_token_account`.
+    /// CHECK: the proof is checked in the handler, ownership by the token account's constraint.
     pub recipient: UncheckedAccount<'info>,
     #[account(mut, seeds = [seeds::CONFIG], bump = config.bump)]
     pub config: Box<Account<'info, Config>>,
@@ -52,8 +53,9 @@ pub struct Claim<'info> {
             @ RewardsError::TokenAccountOwnerMismatch,
     )]
     pub recipient_token_account: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: holds nothing; seeds and the stored bump are checked here. It is the reward
-    /// mint's mint authority (checked at initialize) and signs the mint below.
+    /// The reward mint's mint authority (checked at initialize); it holds nothing and signs
+    /// the mint.
+    /// CHECK: seeds and the stored bump checked here.
     #[account(seeds = [seeds::MINT_AUTHORITY, config.key().as_ref()], bump = config.mint_authority_bump)]
     pub mint_authority: UncheckedAccount<'info>,
     #[account(address = config.token_program @ RewardsError::WrongTokenProgram)]

@@ -43,8 +43,9 @@ pub struct Initialize<'info> {
         bump,
     )]
     pub config: Box<Account<'info, Config>>,
-    /// CHECK: a PDA that holds nothing; seeds and bump are checked here, and
-    /// `check_reward_mint` requires it to be the reward mint's mint authority.
+    /// The PDA that mints rewards; it holds nothing. `check_reward_mint` requires it to be
+    /// the reward mint's mint authority.
+    /// CHECK: seeds and bump checked here.
     #[account(seeds = [seeds::MINT_AUTHORITY, config.key().as_ref()], bump)]
     pub mint_authority: UncheckedAccount<'info>,
     #[account(mint::token_program = token_program)]

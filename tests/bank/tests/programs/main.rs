@@ -2,5 +2,6 @@
 //! Programs run natively inside a real Solana Bank (solana-program-test).
 
 mod fraud;
+mod logs;
 mod node_staking;
 mod rewards;
