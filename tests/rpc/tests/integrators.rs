@@ -97,7 +97,12 @@ async fn program_logs_reach_transactions_over_json_rpc() {
     let d = demo::deploy(
         &rpc,
         &localnet.faucet,
-        DemoOptions { epoch_seconds: 60, oracle_count: 1, threshold: 1 },
+        DemoOptions {
+            epoch_seconds: 60,
+            oracle_count: 1,
+            threshold: 1,
+            challenge_period_seconds: None,
+        },
     )
     .await
     .expect("demo deployment");
