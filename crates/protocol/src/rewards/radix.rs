@@ -127,14 +127,14 @@ fn sort_from_byte(entries: &mut [Entry], byte: usize) {
 
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
-mod tests {
+pub(super) mod tests {
     use super::*;
     use rand::{rngs::StdRng, Rng, SeedableRng};
     use std::collections::BTreeMap;
 
     /// Keys that share long prefixes (radix partitions down to the last byte), equal keys,
     /// and random ones, in sizes around the comparison-sort threshold.
-    fn adversarial_key(rng: &mut StdRng, shape: u8) -> [u8; 32] {
+    pub(in crate::rewards) fn adversarial_key(rng: &mut StdRng, shape: u8) -> [u8; 32] {
         let mut key: [u8; 32] = rng.gen();
         match shape {
             0 => key[..31].fill(7),

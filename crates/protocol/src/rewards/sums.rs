@@ -122,6 +122,7 @@ pub fn accumulate_into(
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects)] // test arithmetic on small known values
 mod tests {
+    use super::super::radix::tests::adversarial_key;
     use super::*;
     use rand::{rngs::StdRng, Rng, SeedableRng};
     use std::collections::BTreeMap;
@@ -181,19 +182,6 @@ mod tests {
             accumulate(&[(key(1, 0), u64::MAX)], &[(key(1, 0), 1)]),
             Err(RewardError::Overflow)
         );
-    }
-
-    /// Keys that share long prefixes (radix partitions down to the last byte), equal keys,
-    /// and random ones, in sizes around the comparison-sort threshold.
-    fn adversarial_key(rng: &mut StdRng, shape: u8) -> [u8; 32] {
-        let mut key: [u8; 32] = rng.gen();
-        match shape {
-            0 => key[..31].fill(7),
-            1 => key[..rng.gen_range(0..32)].fill(0xFF),
-            2 => key = [3; 32],
-            _ => {}
-        }
-        key
     }
 
     #[test]
