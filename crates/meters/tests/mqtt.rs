@@ -202,13 +202,12 @@ async fn nothing_received_yet_and_stale_values_are_no_value() {
 async fn an_unreachable_broker_is_reported_promptly() {
     // Given a port nobody listens on
     let port = free_port();
-    let started = Instant::now();
     let mut source =
         MqttSource::start(config(port, MqttFormat::OpenDtu, "dtu/1/0/yieldtotal")).unwrap();
-    // Then reads say the broker is unreachable, within the first connection attempt
+    // Then reads say the broker is unreachable (read_until fails at its deadline otherwise),
+    // naming the refused connection
     let read =
         read_until(&mut source, None, |r| matches!(r, Err(SourceError::Unreachable(_)))).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     let expected = format!("broker 127.0.0.1:{port}: I/O: Connection refused (os error 111)");
     assert!(matches!(&read, Err(SourceError::Unreachable(m)) if *m == expected), "{read:?}");
 }
