@@ -3,7 +3,7 @@
 //! state the chain holds afterwards.
 
 use clap::{Args, Subcommand, ValueEnum};
-use gridmint_sdk::chain::{Chain, ChainExt};
+use gridmint_sdk::chain::ChainExt;
 use gridmint_sdk::node_staking as ns;
 use gridmint_sdk::rewards as rw;
 use serde_json::{json, Value};
@@ -160,43 +160,16 @@ pub async fn run(ctx: &Context, command: AdminCommand) -> anyhow::Result<Value> 
     }
 }
 
-/// Sends `ixs` signed by the `-k` keypair; the signature.
-pub async fn send(
-    ctx: &Context,
-    ixs: &[solana_instruction::Instruction],
-) -> anyhow::Result<String> {
-    let signer = ctx.signer()?;
-    let signature =
-        ctx.chain().send_transaction(ixs, &signer, &[]).await.map_err(crate::explain)?;
-    Ok(signature.to_string())
-}
-
-pub async fn rewards_config(ctx: &Context) -> anyhow::Result<rw::Config> {
-    ctx.chain().rewards_config().await?.account.ok_or_else(|| {
-        anyhow::anyhow!("the rewards program is not initialised on {}: check -u", ctx.rpc_url)
-    })
-}
-
-async fn staking_config(ctx: &Context) -> anyhow::Result<ns::Config> {
-    ctx.chain().node_staking_config().await?.account.ok_or_else(|| {
-        anyhow::anyhow!("node-staking is not initialised on {}: check -u", ctx.rpc_url)
-    })
-}
-
 /// The epoch after the current one on the node-staking clock (0 before genesis).
 async fn next_epoch(ctx: &Context) -> anyhow::Result<u64> {
-    let config = staking_config(ctx).await?;
+    let config = ctx.staking_config().await?;
     let now = ctx.chain().clock().await?.unix_timestamp;
-    let elapsed = now.saturating_sub(config.genesis_time);
-    if elapsed < 0 {
-        return Ok(0);
-    }
-    let current = u64::try_from(elapsed / config.epoch_seconds.max(1)).unwrap_or(0);
-    Ok(current.saturating_add(1))
+    let current = config.clock().epoch_at(now).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    Ok(current.map_or(0, |e| e.saturating_add(1)))
 }
 
 async fn set_params(ctx: &Context, args: &SetParams) -> anyhow::Result<Value> {
-    let config = rewards_config(ctx).await?;
+    let config = ctx.rewards_config().await?;
     let now = ctx.chain().clock().await?.unix_timestamp;
     // Start from what will be in force: a due or scheduled set, else the current one.
     let base = config.scheduled_params.map_or(config.params, |s| s.params);
@@ -207,8 +180,8 @@ async fn set_params(ctx: &Context, args: &SetParams) -> anyhow::Result<Value> {
             .ok_or_else(|| anyhow::anyhow!("no effective epoch fits: the clock overflowed"))?,
     };
     let signer = ctx.signer()?.pubkey();
-    let signature = send(ctx, &[rw::set_params(&signer, params, epoch)]).await?;
-    let scheduled = rewards_config(ctx).await?.scheduled_params;
+    let signature = ctx.send(&[rw::set_params(&signer, params, epoch)]).await?;
+    let scheduled = ctx.rewards_config().await?.scheduled_params;
     Ok(json!({
         "signature": signature,
         "effective_epoch": scheduled.map(|s| s.effective_epoch),
@@ -219,8 +192,8 @@ async fn set_params(ctx: &Context, args: &SetParams) -> anyhow::Result<Value> {
 async fn set_oracles(ctx: &Context, threshold: u8, keys: &[String]) -> anyhow::Result<Value> {
     let oracles = keys.iter().map(|k| pubkey("oracle", k)).collect::<anyhow::Result<Vec<_>>>()?;
     let signer = ctx.signer()?.pubkey();
-    let signature = send(ctx, &[rw::set_oracles(&signer, oracles, threshold)]).await?;
-    let set = rewards_config(ctx).await?.oracles;
+    let signature = ctx.send(&[rw::set_oracles(&signer, oracles, threshold)]).await?;
+    let set = ctx.rewards_config().await?.oracles;
     Ok(json!({
         "signature": signature,
         "version": set.version,
@@ -258,7 +231,7 @@ async fn requester(ctx: &Context, command: RequesterCommand) -> anyhow::Result<V
             (key, ns::retire_requester(&signer, &key, epoch))
         }
     };
-    let signature = send(ctx, &[ix]).await?;
+    let signature = ctx.send(&[ix]).await?;
     let record = ctx.chain().requester(&key).await?.account;
     Ok(json!({
         "signature": signature,
@@ -272,26 +245,26 @@ async fn pause(ctx: &Context, program: Program, paused: bool) -> anyhow::Result<
     let signer = ctx.signer()?.pubkey();
     // Only the programs not already in the wanted state (the programs refuse a no-op).
     let mut ixs = Vec::new();
-    if program != Program::Rewards && staking_config(ctx).await?.paused != paused {
+    if program != Program::Rewards && ctx.staking_config().await?.paused != paused {
         ixs.push(if paused { ns::pause(&signer) } else { ns::unpause(&signer) });
     }
-    if program != Program::NodeStaking && rewards_config(ctx).await?.paused != paused {
+    if program != Program::NodeStaking && ctx.rewards_config().await?.paused != paused {
         ixs.push(if paused { rw::pause(&signer) } else { rw::unpause(&signer) });
     }
     let signature = match ixs.is_empty() {
         true => None,
-        false => Some(send(ctx, &ixs).await?),
+        false => Some(ctx.send(&ixs).await?),
     };
     Ok(json!({
         "signature": signature,
-        "node_staking_paused": staking_config(ctx).await?.paused,
-        "rewards_paused": rewards_config(ctx).await?.paused,
+        "node_staking_paused": ctx.staking_config().await?.paused,
+        "rewards_paused": ctx.rewards_config().await?.paused,
     }))
 }
 
 async fn unjail(ctx: &Context, node_id: u64) -> anyhow::Result<Value> {
     let signer = ctx.signer()?.pubkey();
-    let signature = send(ctx, &[ns::unjail(&signer, node_id)]).await?;
+    let signature = ctx.send(&[ns::unjail(&signer, node_id)]).await?;
     let node = crate::node::fetch_node(ctx, node_id).await?.account;
     Ok(json!({
         "signature": signature, "node_id": node_id,
@@ -300,7 +273,7 @@ async fn unjail(ctx: &Context, node_id: u64) -> anyhow::Result<Value> {
 }
 
 async fn slash(ctx: &Context, node_id: u64, text: &str, reason: u16) -> anyhow::Result<Value> {
-    let config = staking_config(ctx).await?;
+    let config = ctx.staking_config().await?;
     let decimals = crate::stake::mint_decimals(&ctx.chain(), &config.stake_mint).await?;
     let raw = amount::parse(text, decimals)?;
     let tokens = ns::SlashTokens {
@@ -309,7 +282,7 @@ async fn slash(ctx: &Context, node_id: u64, text: &str, reason: u16) -> anyhow::
         treasury: config.treasury,
     };
     let signer = ctx.signer()?.pubkey();
-    let signature = send(ctx, &[ns::slash(&signer, node_id, &tokens, raw, reason)]).await?;
+    let signature = ctx.send(&[ns::slash(&signer, node_id, &tokens, raw, reason)]).await?;
     let node = crate::node::fetch_node(ctx, node_id).await?.account;
     Ok(json!({
         "signature": signature, "node_id": node_id, "slashed": amount::format(raw, decimals),
@@ -319,7 +292,7 @@ async fn slash(ctx: &Context, node_id: u64, text: &str, reason: u16) -> anyhow::
 
 async fn open_round(ctx: &Context, epoch: u64) -> anyhow::Result<Value> {
     let signer = ctx.signer()?.pubkey();
-    let signature = send(ctx, &[rw::open_round(&signer, epoch)]).await?;
+    let signature = ctx.send(&[rw::open_round(&signer, epoch)]).await?;
     let state = ctx.chain().epoch_state(epoch).await?.account;
     Ok(json!({
         "signature": signature, "epoch": epoch,

@@ -4,8 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use gridmint_sdk::chain::{Keypair, RpcChain};
+use gridmint_sdk::chain::{Chain, ChainExt, Keypair, RpcChain};
+use gridmint_sdk::node_staking as ns;
+use gridmint_sdk::rewards as rw;
 use solana_commitment_config::CommitmentConfig;
+use solana_instruction::Instruction;
 
 /// The Solana CLI's config values this tool uses.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -90,6 +93,27 @@ impl Context {
 
     pub fn signer(&self) -> anyhow::Result<Keypair> {
         gridmint_ops::read_keypair_file(&self.keypair_path)
+    }
+
+    /// Sends `ixs` paid and signed by the `-k` keypair; the signature, or the program error
+    /// by name.
+    pub async fn send(&self, ixs: &[Instruction]) -> anyhow::Result<String> {
+        let signer = self.signer()?;
+        let signature =
+            self.chain().send_transaction(ixs, &signer, &[]).await.map_err(crate::explain)?;
+        Ok(signature.to_string())
+    }
+
+    pub async fn staking_config(&self) -> anyhow::Result<ns::Config> {
+        self.chain().node_staking_config().await?.account.ok_or_else(|| {
+            anyhow::anyhow!("node-staking is not initialised on {}: check -u", self.rpc_url)
+        })
+    }
+
+    pub async fn rewards_config(&self) -> anyhow::Result<rw::Config> {
+        self.chain().rewards_config().await?.account.ok_or_else(|| {
+            anyhow::anyhow!("the rewards program is not initialised on {}: check -u", self.rpc_url)
+        })
     }
 }
 

@@ -110,6 +110,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<Value> {
     }
 }
 
+/// Lowercase hex, as the oracle's API writes hashes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A base58 address from a flag or argument, with an error naming it.
 pub fn pubkey(what: &str, text: &str) -> anyhow::Result<anchor_lang::prelude::Pubkey> {
     text.parse().map_err(|_| anyhow::anyhow!("{what}: {text:?} is not a base58 address"))

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use gridmint_sdk::chain::{Chain, ChainExt, Fetched};
+use gridmint_sdk::chain::{ChainExt, Fetched};
 use gridmint_sdk::node_staking::{self as ns, Node};
 use gridmint_sdk::offline;
 use serde_json::{json, Value};
@@ -105,12 +105,10 @@ async fn show(ctx: &Context, node_id: u64) -> anyhow::Result<Value> {
 }
 
 async fn update(ctx: &Context, node_id: u64, args: ns::UpdateNodeArgs) -> anyhow::Result<Value> {
-    let operator = ctx.signer()?;
-    let ix = ns::update_node(&operator.pubkey(), node_id, args);
-    let signature =
-        ctx.chain().send_transaction(&[ix], &operator, &[]).await.map_err(crate::explain)?;
+    let operator = ctx.signer()?.pubkey();
+    let signature = ctx.send(&[ns::update_node(&operator, node_id, args)]).await?;
     let mut out = show(ctx, node_id).await?;
-    out["signature"] = json!(signature.to_string());
+    out["signature"] = json!(signature);
     Ok(out)
 }
 

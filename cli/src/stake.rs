@@ -1,6 +1,6 @@
 //! `gridmint stake | unstake | withdraw`: amounts in tokens with the stake mint's decimals.
 
-use gridmint_sdk::chain::{Chain, ChainExt};
+use gridmint_sdk::chain::Chain;
 use gridmint_sdk::node_staking::{self as ns, StakeTokens};
 use serde_json::{json, Value};
 use solana_signer::Signer;
@@ -17,11 +17,8 @@ pub async fn stake_tokens(
     ctx: &Context,
     operator: &anchor_lang::prelude::Pubkey,
 ) -> anyhow::Result<(StakeTokens, u8)> {
-    let chain = ctx.chain();
-    let config = chain.node_staking_config().await?.account.ok_or_else(|| {
-        anyhow::anyhow!("node-staking is not initialised on {}: check -u", ctx.rpc_url)
-    })?;
-    let decimals = mint_decimals(&chain, &config.stake_mint).await?;
+    let config = ctx.staking_config().await?;
+    let decimals = mint_decimals(&ctx.chain(), &config.stake_mint).await?;
     let operator_token =
         spl_associated_token_account_interface::address::get_associated_token_address_with_program_id(
             operator,
@@ -48,18 +45,11 @@ pub async fn mint_decimals(
         .ok_or_else(|| anyhow::anyhow!("mint {mint} not found"))
 }
 
-async fn send(ctx: &Context, ixs: &[solana_instruction::Instruction]) -> anyhow::Result<String> {
-    let signer = ctx.signer()?;
-    let signature =
-        ctx.chain().send_transaction(ixs, &signer, &[]).await.map_err(crate::explain)?;
-    Ok(signature.to_string())
-}
-
 pub async fn stake(ctx: &Context, node_id: u64, text: &str) -> anyhow::Result<Value> {
     let operator = ctx.signer()?.pubkey();
     let (tokens, decimals) = stake_tokens(ctx, &operator).await?;
     let raw = amount::parse(text, decimals)?;
-    let signature = send(ctx, &[ns::stake(&operator, node_id, &tokens, raw)]).await?;
+    let signature = ctx.send(&[ns::stake(&operator, node_id, &tokens, raw)]).await?;
     let node = fetch_node(ctx, node_id).await?.account;
     Ok(json!({
         "signature": signature, "node_id": node_id, "staked": amount::format(raw, decimals),
@@ -71,7 +61,7 @@ pub async fn unstake(ctx: &Context, node_id: u64, text: &str) -> anyhow::Result<
     let operator = ctx.signer()?.pubkey();
     let (_, decimals) = stake_tokens(ctx, &operator).await?;
     let raw = amount::parse(text, decimals)?;
-    let signature = send(ctx, &[ns::request_unstake(&operator, node_id, raw)]).await?;
+    let signature = ctx.send(&[ns::request_unstake(&operator, node_id, raw)]).await?;
     let node = fetch_node(ctx, node_id).await?.account;
     Ok(json!({
         "signature": signature, "node_id": node_id, "unbonding": amount::format(raw, decimals),
@@ -84,7 +74,7 @@ pub async fn withdraw(ctx: &Context, node_id: u64) -> anyhow::Result<Value> {
     let operator = ctx.signer()?.pubkey();
     let (tokens, decimals) = stake_tokens(ctx, &operator).await?;
     let before = fetch_node(ctx, node_id).await?.account.map_or(0, |n| n.pending_stake);
-    let signature = send(ctx, &[ns::withdraw(&operator, node_id, &tokens)]).await?;
+    let signature = ctx.send(&[ns::withdraw(&operator, node_id, &tokens)]).await?;
     Ok(json!({
         "signature": signature, "node_id": node_id,
         "withdrawn": amount::format(before, decimals),

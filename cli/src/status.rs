@@ -21,9 +21,7 @@ pub async fn status(ctx: &Context, operator: Option<&str>) -> anyhow::Result<Val
         anyhow::anyhow!("node-staking is not initialised on {}: check -u", ctx.rpc_url)
     })?;
     let now = staking.unix_timestamp;
-    let epoch = (now >= config.genesis_time).then(|| {
-        u64::try_from((now - config.genesis_time) / config.epoch_seconds).unwrap_or_default()
-    });
+    let epoch = config.clock().epoch_at(now).ok().flatten();
     let (_, decimals) = stake_tokens(ctx, &operator).await?;
     let mut nodes = Vec::new();
     let mut recipients = Vec::new();

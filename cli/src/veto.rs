@@ -15,8 +15,8 @@ use gridmint_sdk::rewards as rw;
 use serde_json::{json, Value};
 use solana_signer::Signer;
 
-use crate::admin::send;
 use crate::context::Context;
+use crate::hex;
 
 #[derive(Args, Debug)]
 pub struct VetoArgs {
@@ -85,10 +85,6 @@ pub fn document(args: &VetoArgs) -> anyhow::Result<Option<CorrectionDocument>> {
     }))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Stores `bytes` at every oracle, or says which refused.
 async fn store_at_oracles(oracles: &[String], hash: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
@@ -129,7 +125,7 @@ pub async fn veto(ctx: &Context, args: &VetoArgs) -> anyhow::Result<Value> {
         store_at_oracles(&args.oracles, &hex(&reason), &bytes).await?;
     }
     let signer = ctx.signer()?.pubkey();
-    let signature = send(ctx, &[rw::veto_epoch(&signer, args.epoch, reason)]).await?;
+    let signature = ctx.send(&[rw::veto_epoch(&signer, args.epoch, reason)]).await?;
     let state = ctx.chain().epoch_state(args.epoch).await?.account;
     Ok(json!({
         "signature": signature,

@@ -10,6 +10,7 @@ use gridmint_sdk::rewards::EpochStatus;
 use serde_json::{json, Value};
 
 use crate::context::Context;
+use crate::hex;
 
 /// Status and body of a GET to the oracle.
 async fn get(url: &str) -> anyhow::Result<(reqwest::StatusCode, Vec<u8>)> {
@@ -24,10 +25,6 @@ async fn get(url: &str) -> anyhow::Result<(reqwest::StatusCode, Vec<u8>)> {
 
 fn json_of(body: &[u8]) -> Value {
     serde_json::from_slice(body).unwrap_or(Value::Null)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub async fn why(ctx: &Context, node_id: u64, epoch: u64, oracle: &str) -> anyhow::Result<Value> {
@@ -108,9 +105,11 @@ pub async fn why(ctx: &Context, node_id: u64, epoch: u64, oracle: &str) -> anyho
 
 #[cfg(test)]
 mod tests {
+    use crate::hex;
+
     #[test]
     fn hashes_print_as_lowercase_hex() {
-        assert_eq!(super::hex(&[0xAB, 0x01]), "ab01");
-        assert_eq!(crate::claim::unhex32(&super::hex(&[7; 32])), Some([7; 32]));
+        assert_eq!(hex(&[0xAB, 0x01]), "ab01");
+        assert_eq!(crate::claim::unhex32(&hex(&[7; 32])), Some([7; 32]));
     }
 }

@@ -57,12 +57,10 @@ impl Deployer {
 
     /// One transaction paid and signed by the admin (plus `signers`), its error named.
     pub async fn send(&self, ixs: &[Instruction], signers: &[&Keypair]) -> anyhow::Result<()> {
-        self.chain.send_transaction(ixs, &self.admin, signers).await.map_err(|e| {
-            match e.program_error() {
-                Some(p) => anyhow::anyhow!("transaction failed: {p}"),
-                None => anyhow::anyhow!("{e}"),
-            }
-        })?;
+        self.chain
+            .send_transaction(ixs, &self.admin, signers)
+            .await
+            .map_err(gridmint_cli::explain)?;
         Ok(())
     }
 }
