@@ -136,3 +136,38 @@ pub async fn veto(ctx: &Context, args: &VetoArgs) -> anyhow::Result<Value> {
         "round": state.map(|s| s.round),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(exclude: &[&str], empty: bool) -> VetoArgs {
+        VetoArgs {
+            epoch: 4,
+            exclude: exclude.iter().map(|s| s.to_string()).collect(),
+            empty,
+            oracles: Vec::new(),
+            out: None,
+        }
+    }
+
+    #[test]
+    fn documents_sort_exclusions_and_refuse_bad_ones() {
+        assert_eq!(document(&args(&[], false)).unwrap(), None, "a plain recompute veto");
+        let empty = document(&args(&[], true)).unwrap().unwrap();
+        assert_eq!((empty.epoch, empty.action), (4, CorrectionAction::EmptyEpoch));
+        let doc = document(&args(&["2:fraud", "1"], false)).unwrap().unwrap();
+        let CorrectionAction::ExcludeNodes(nodes) = doc.action else { panic!("exclusions") };
+        assert!(nodes.windows(2).all(|w| w[0].node < w[1].node), "strictly increasing");
+        let node_2 = ns::node_pda(&ns::config_address(), 2).0.to_bytes();
+        let two = nodes.iter().find(|e| e.node == node_2).expect("node 2 by id");
+        assert_eq!(two.reason, ExclusionReason::Fraud);
+        let twice = document(&args(&["1", "1:fraud"], false)).unwrap_err().to_string();
+        let node_1 = ns::node_pda(&ns::config_address(), 1).0;
+        assert_eq!(twice, format!("node {node_1} is excluded twice: name it once"));
+        let reason = document(&args(&["1:theft"], false)).unwrap_err().to_string();
+        assert!(reason.starts_with("unknown exclusion reason \"theft\": use other, fraud"));
+        let node = document(&args(&["not-a-key"], false)).unwrap_err().to_string();
+        assert_eq!(node, "node: \"not-a-key\" is not a base58 address");
+    }
+}

@@ -189,3 +189,43 @@ fn hand_over(mint: &ReadyMint, from: &Pubkey, to: &Pubkey) -> anyhow::Result<Ins
         &[],
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gridmint_protocol::mint_policy::code;
+
+    fn facts(freeze: Option<Pubkey>, extensions: Vec<u16>) -> MintFacts {
+        MintFacts { mint_authority: None, freeze_authority: freeze, decimals: 6, extensions }
+    }
+
+    #[test]
+    fn unsafe_mints_are_refused_with_the_reason() {
+        let (pda, other) = (Pubkey::new_unique(), Pubkey::new_unique());
+        assert!(refusals(Role::Stake, &facts(None, vec![code::METADATA_POINTER]), false, &pda)
+            .is_empty());
+        let frozen = refusals(Role::Stake, &facts(Some(other), vec![]), false, &pda);
+        assert_eq!(frozen.len(), 1);
+        assert!(frozen[0].starts_with(&format!("it has a freeze authority ({other})")));
+        assert!(
+            refusals(Role::Stake, &facts(Some(other), vec![code::PERMANENT_DELEGATE]), true, &pda)
+                .is_empty(),
+            "allow_unsafe_mint accepts both"
+        );
+        let hooked = refusals(Role::Stake, &facts(None, vec![code::TRANSFER_HOOK]), false, &pda);
+        assert!(hooked[0].starts_with("Token-2022 extension 14 is refused"), "{hooked:?}");
+        // The reward mint: its freeze authority may only be the rewards PDA.
+        assert!(refusals(Role::Reward, &facts(Some(pda), vec![]), false, &pda).is_empty());
+        assert_eq!(
+            refusals(Role::Reward, &facts(Some(other), vec![]), false, &pda),
+            vec!["its freeze authority must be none or the rewards PDA".to_string()]
+        );
+        let fee = refusals(Role::Reward, &facts(None, vec![code::TRANSFER_FEE_CONFIG]), true, &pda);
+        assert!(fee[0].starts_with("Token-2022 extension 1 is refused"), "{fee:?}");
+    }
+
+    #[test]
+    fn a_mint_account_is_parsed_or_refused() {
+        assert!(parse_mint(&[0u8; 10]).unwrap_err().to_string().starts_with("not a token mint"));
+    }
+}
