@@ -75,6 +75,9 @@ pub struct OracleConfig {
     pub priority_fee_micro_lamports: u64,
     /// Send `close_epoch` for superseded epochs (returns the first voter's rent).
     pub close_epochs: bool,
+    /// Run the compute-challenge beacon crank with `keypair` (creates each epoch's beacon
+    /// account, ≈ 0.022 SOL of rent, and records its beacons; see `beacon_crank`).
+    pub crank_beacons: bool,
 }
 
 impl Default for OracleConfig {
@@ -88,6 +91,7 @@ impl Default for OracleConfig {
             compute_unit_limit: 60_000,
             priority_fee_micro_lamports: 0,
             close_epochs: true,
+            crank_beacons: true,
         }
     }
 }

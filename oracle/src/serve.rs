@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use crate::archive::{self, Archiver};
+use crate::beacon_crank::BeaconCrank;
 use crate::config::Config;
 use crate::driver::{DriverSettings, Oracle};
 use crate::epoch::Engine;
@@ -210,6 +211,16 @@ pub async fn run_on(
                 let stop = Arc::clone(&stopping);
                 let run = Arc::clone(archiver)
                     .run(config.archive.interval, async move { stop.notified().await });
+                tasks.push(tokio::spawn(run));
+            }
+            if let (true, Some(path)) = (config.oracle.crank_beacons, &config.oracle.keypair) {
+                let payer = Arc::new(gridmint_ops::read_keypair_file(path)?);
+                let crank = BeaconCrank { chain: Arc::clone(&chain), payer };
+                let stop = Arc::clone(&stopping);
+                let run =
+                    crank.run(config.oracle.tick_interval, Arc::clone(&leadership), async move {
+                        stop.notified().await
+                    });
                 tasks.push(tokio::spawn(run));
             }
             if config.watchtower.enabled {

@@ -14,6 +14,7 @@
 
 mod archive;
 mod closes;
+mod commit;
 mod epochs;
 mod rows;
 pub mod watch;
@@ -127,6 +128,8 @@ pub struct Store {
     /// SQLite has one writer: serialising our writes here avoids busy retries and lets a
     /// graceful shutdown wait for the write in flight.
     write: Mutex<()>,
+    /// Input batches waiting for the next group commit.
+    queue: commit::CommitQueue,
 }
 
 impl Store {
@@ -152,7 +155,7 @@ impl Store {
             .connect(url)
             .await?;
         backend.migrator().run(&pool).await?;
-        Ok(Self { pool, backend, write: Mutex::new(()) })
+        Ok(Self { pool, backend, write: Mutex::new(()), queue: commit::CommitQueue::default() })
     }
 
     pub fn backend(&self) -> Backend {
@@ -164,71 +167,23 @@ impl Store {
         format!("sqlite://{}?mode=rwc", path.display())
     }
 
-    /// Inserts `items` in one transaction; answers per item, in order.
+    /// Inserts `items` (committed with concurrent batches, see [`commit`]); answers per
+    /// item, in order.
     pub async fn insert_readings(
         &self,
         items: &[NewReading],
         received_at: i64,
     ) -> Result<Vec<Inserted>, StoreError> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(items.len());
-        for r in items {
-            let done = sqlx::query(
-                "INSERT INTO readings (identity, device_key, node_id, sequence, timestamp, epoch, \
-                 message, signature, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 ON CONFLICT (identity) DO NOTHING",
-            )
-            .bind(r.identity.to_vec())
-            .bind(r.signed.device_key.to_vec())
-            .bind(rows::to_db(r.node_id))
-            .bind(rows::to_db(r.sequence))
-            .bind(r.timestamp)
-            .bind(r.epoch.map(rows::to_db))
-            .bind(r.signed.message.to_vec())
-            .bind(r.signed.signature.to_vec())
-            .bind(received_at)
-            .execute(&mut *tx)
-            .await?;
-            out.push(inserted(done.rows_affected()));
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.insert_grouped(commit::Batch::Readings(items.to_vec()), received_at).await
     }
 
-    /// Inserts `items` in one transaction; answers per item, in order.
+    /// Inserts `items` (see [`Store::insert_readings`]).
     pub async fn insert_receipts(
         &self,
         items: &[NewReceipt],
         received_at: i64,
     ) -> Result<Vec<Inserted>, StoreError> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(items.len());
-        for r in items {
-            let done = sqlx::query(
-                "INSERT INTO receipts (identity, device_key, node_id, job_id, requester, \
-                 finished_at, epoch, message, device_signature, requester_signature, \
-                 received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 ON CONFLICT (identity) DO NOTHING",
-            )
-            .bind(r.identity.to_vec())
-            .bind(r.signed.device_key.to_vec())
-            .bind(rows::to_db(r.node_id))
-            .bind(rows::to_db(r.job_id))
-            .bind(r.requester.to_vec())
-            .bind(r.finished_at)
-            .bind(r.epoch.map(rows::to_db))
-            .bind(r.signed.message.to_vec())
-            .bind(r.signed.device_signature.to_vec())
-            .bind(r.signed.requester_signature.to_vec())
-            .bind(received_at)
-            .execute(&mut *tx)
-            .await?;
-            out.push(inserted(done.rows_affected()));
-        }
-        tx.commit().await?;
-        Ok(out)
+        self.insert_grouped(commit::Batch::Receipts(items.to_vec()), received_at).await
     }
 
     /// Which of `ids` are already stored in `table`.
@@ -325,14 +280,6 @@ impl Store {
     /// The pool, for tests and later layers (snapshot, close).
     pub fn pool(&self) -> &AnyPool {
         &self.pool
-    }
-}
-
-fn inserted(rows_affected: u64) -> Inserted {
-    if rows_affected == 0 {
-        Inserted::Duplicate
-    } else {
-        Inserted::Accepted
     }
 }
 

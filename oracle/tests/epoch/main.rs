@@ -1,9 +1,11 @@
 //! Three oracles, one Bank: snapshot → sync → close → vote → finalize → serve → claim,
 //! with the interleavings chosen by the test (see `harness`); the HTTP contract against
 //! `openapi.json` and the loop's metrics (`operations`); two replicas of one oracle on
-//! PostgreSQL, the leader killed mid-vote (`replicas`); archives and pruning (`archive`).
+//! PostgreSQL, the leader killed mid-vote (`replicas`); archives and pruning (`archive`); the
+//! compute-challenge beacon crank (`beacons`).
 
 mod archive;
+mod beacons;
 mod harness;
 mod operations;
 // The store tests' per-test PostgreSQL schema, shared by path.

@@ -1,0 +1,288 @@
+//! Group commit of signed inputs.
+//!
+//! Why: every commit waits for its fsync (`synchronous = FULL`; `synchronous_commit = on`),
+//! and with one writer, clients sending concurrently would each wait for all the fsyncs
+//! queued before theirs. Instead every batch joins a queue; whoever holds the write lock takes
+//! *all* queued batches, inserts them in one transaction and answers each batch after the
+//! commit. Under load one fsync covers many batches; alone, a batch commits at once as before.
+//! Rows are inserted many per statement (`INSERT … VALUES (…), (…) … ON CONFLICT DO NOTHING
+//! RETURNING identity`), so a batch costs a few round trips to the database, not one per row.
+//!
+//! Nothing is answered before its transaction committed; a failed commit answers every batch
+//! in it with the error (nothing of it is stored, so resending is safe).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use gridmint_protocol::merkle::Hash32;
+use sqlx::{Any, Row, Transaction};
+use tokio::sync::oneshot;
+
+use super::rows::{self, NewReading, NewReceipt};
+use super::{Inserted, Store, StoreError};
+
+/// Rows per `INSERT` statement: 11 × 256 parameters stays far under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+const ROWS_PER_STATEMENT: usize = 256;
+
+/// One caller's rows.
+pub enum Batch {
+    Readings(Vec<NewReading>),
+    Receipts(Vec<NewReceipt>),
+}
+
+struct Job {
+    batch: Batch,
+    received_at: i64,
+    done: oneshot::Sender<Result<Vec<Inserted>, String>>,
+}
+
+/// Batches waiting for the next commit.
+#[derive(Default)]
+pub struct CommitQueue {
+    jobs: Mutex<Vec<Job>>,
+}
+
+impl CommitQueue {
+    fn push(&self, job: Job) {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).push(job);
+    }
+
+    fn take(&self) -> Vec<Job> {
+        std::mem::take(&mut *self.jobs.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+impl Store {
+    /// Inserts `batch` (in a commit shared with concurrent batches); answers per row, in
+    /// order: `Accepted` for the first copy of an identity ever committed, else `Duplicate`.
+    pub(super) async fn insert_grouped(
+        &self,
+        batch: Batch,
+        received_at: i64,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let (done, answer) = oneshot::channel();
+        self.queue.push(Job { batch, received_at, done });
+        {
+            let _guard = self.write.lock().await;
+            // Empty when a committer before us took our batch along.
+            let jobs = self.queue.take();
+            if !jobs.is_empty() {
+                let result = self.commit_jobs(&jobs).await;
+                let mut results = match result {
+                    Ok(per_job) => per_job.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => jobs.iter().map(|_| Err(e.to_string())).collect(),
+                };
+                for job in jobs.into_iter().rev() {
+                    let result = results.pop().unwrap_or_else(|| Err("no answer".into()));
+                    // A caller that went away no longer needs its answer; its rows stand.
+                    let _ = job.done.send(result);
+                }
+            }
+        }
+        match answer.await {
+            Ok(Ok(inserted)) => Ok(inserted),
+            Ok(Err(e)) => Err(StoreError::Task(format!("commit failed: {e}"))),
+            Err(_) => Err(StoreError::Task("the commit holding this batch was abandoned".into())),
+        }
+    }
+
+    /// Every job's rows in one transaction; per job, per row, what happened.
+    async fn commit_jobs(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // Identities committed by an earlier row of this transaction.
+        let mut seen = HashSet::new();
+        let mut out = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let answers = match &job.batch {
+                Batch::Readings(items) => {
+                    insert_readings(&mut tx, items, job.received_at, &mut seen).await?
+                }
+                Batch::Receipts(items) => {
+                    insert_receipts(&mut tx, items, job.received_at, &mut seen).await?
+                }
+            };
+            out.push(answers);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// `$a, $b, …` groups of `columns` placeholders for `rows` rows.
+fn values(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows.saturating_mul(columns).saturating_mul(5));
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Per row: accepted when its identity came back from `RETURNING` and no earlier row of
+/// this transaction claimed it (two copies in one statement return one identity).
+fn classify(
+    identities: impl Iterator<Item = Hash32>,
+    returned: HashSet<Hash32>,
+    seen: &mut HashSet<Hash32>,
+) -> Vec<Inserted> {
+    identities
+        .map(|id| {
+            if returned.contains(&id) && seen.insert(id) {
+                Inserted::Accepted
+            } else {
+                Inserted::Duplicate
+            }
+        })
+        .collect()
+}
+
+async fn returned<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    tx: &'q mut Transaction<'static, Any>,
+) -> Result<HashSet<Hash32>, StoreError> {
+    let mut out = HashSet::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let id: Vec<u8> = row.try_get(0)?;
+        out.insert(id.try_into().map_err(|_| StoreError::Corrupt("identity length"))?);
+    }
+    Ok(out)
+}
+
+async fn insert_readings(
+    tx: &mut Transaction<'static, Any>,
+    items: &[NewReading],
+    received_at: i64,
+    seen: &mut HashSet<Hash32>,
+) -> Result<Vec<Inserted>, StoreError> {
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO readings (identity, device_key, node_id, sequence, timestamp, epoch, \
+             message, signature, received_at) VALUES {} ON CONFLICT (identity) DO NOTHING \
+             RETURNING identity",
+            values(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(&sql);
+        for r in chunk {
+            query = query
+                .bind(r.identity.to_vec())
+                .bind(r.signed.device_key.to_vec())
+                .bind(rows::to_db(r.node_id))
+                .bind(rows::to_db(r.sequence))
+                .bind(r.timestamp)
+                .bind(r.epoch.map(rows::to_db))
+                .bind(r.signed.message.to_vec())
+                .bind(r.signed.signature.to_vec())
+                .bind(received_at);
+        }
+        let returned = returned(query, tx).await?;
+        out.extend(classify(chunk.iter().map(|r| r.identity), returned, seen));
+    }
+    Ok(out)
+}
+
+async fn insert_receipts(
+    tx: &mut Transaction<'static, Any>,
+    items: &[NewReceipt],
+    received_at: i64,
+    seen: &mut HashSet<Hash32>,
+) -> Result<Vec<Inserted>, StoreError> {
+    let mut out = Vec::with_capacity(items.len());
+    for chunk in items.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO receipts (identity, device_key, node_id, job_id, requester, \
+             finished_at, epoch, message, device_signature, requester_signature, received_at) \
+             VALUES {} ON CONFLICT (identity) DO NOTHING RETURNING identity",
+            values(chunk.len(), 11)
+        );
+        let mut query = sqlx::query(&sql);
+        for r in chunk {
+            query = query
+                .bind(r.identity.to_vec())
+                .bind(r.signed.device_key.to_vec())
+                .bind(rows::to_db(r.node_id))
+                .bind(rows::to_db(r.job_id))
+                .bind(r.requester.to_vec())
+                .bind(r.finished_at)
+                .bind(r.epoch.map(rows::to_db))
+                .bind(r.signed.message.to_vec())
+                .bind(r.signed.device_signature.to_vec())
+                .bind(r.signed.requester_signature.to_vec())
+                .bind(received_at);
+        }
+        let returned = returned(query, tx).await?;
+        out.extend(classify(chunk.iter().map(|r| r.identity), returned, seen));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::super::test_db::{store_tests, TestDb};
+    use super::super::tests::{reading, receipt};
+    use super::super::Counts;
+    use super::*;
+
+    store_tests!(concurrent_batches_are_each_answered_and_every_identity_accepted_once);
+
+    async fn concurrent_batches_are_each_answered_and_every_identity_accepted_once(db: TestDb) {
+        // Given eight clients whose batches overlap their neighbours' (and one batch longer
+        // than a statement's rows), and a receipt batch among them
+        let store = Arc::new(db.open().await);
+        let batch = |k: u64| -> Vec<NewReading> {
+            let len = if k == 0 { ROWS_PER_STATEMENT as u64 + 40 } else { 30 };
+            (k * 20..k * 20 + len).map(|s| reading(1, 4, s + 1, 1_050)).collect()
+        };
+        // When they all insert at once
+        let mut tasks = Vec::new();
+        for k in 0..8 {
+            let (store, rows) = (Arc::clone(&store), batch(k));
+            tasks.push(tokio::spawn(async move { store.insert_readings(&rows, 0).await }));
+        }
+        let receipts = vec![receipt(4, 1, 1_050), receipt(4, 2, 1_050), receipt(4, 1, 1_050)];
+        let r = store.insert_receipts(&receipts, 0).await.expect("receipts");
+        assert_eq!(r, [Inserted::Accepted, Inserted::Accepted, Inserted::Duplicate]);
+        let mut accepted = HashSet::new();
+        for (k, task) in tasks.into_iter().enumerate() {
+            let answers = task.await.expect("task").expect("insert");
+            let rows = batch(k as u64);
+            // Then every row is answered, in order, and an identity is accepted exactly once
+            assert_eq!(answers.len(), rows.len());
+            for (row, answer) in rows.iter().zip(answers) {
+                if answer == Inserted::Accepted {
+                    assert!(accepted.insert(row.identity), "accepted twice");
+                }
+            }
+        }
+        let distinct: HashSet<Hash32> = (0..8).flat_map(batch).map(|r| r.identity).collect();
+        assert_eq!(accepted, distinct);
+        let stored = store.counts().await.expect("counts");
+        assert_eq!(stored, Counts { readings: distinct.len() as u64, receipts: 2 });
+    }
+
+    #[test]
+    fn placeholders_number_every_column_of_every_row() {
+        assert_eq!(values(1, 2), "($1, $2)");
+        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
+
+    #[test]
+    fn only_the_first_returned_copy_is_accepted() {
+        let mut seen = HashSet::from([[9u8; 32]]);
+        let returned = HashSet::from([[1u8; 32], [9u8; 32]]);
+        let ids = [[1u8; 32], [1u8; 32], [2u8; 32], [9u8; 32]];
+        let got = classify(ids.into_iter(), returned, &mut seen);
+        use Inserted::{Accepted as A, Duplicate as D};
+        assert_eq!(got, [A, D, D, D]);
+        assert!(seen.contains(&[1u8; 32]));
+    }
+}
