@@ -3,6 +3,8 @@
 //! key, and the oracle keys — plus the files three `gridmint-oracle serve` processes need.
 //! Used by `gridmint-localnet --demo` and by the JSON-RPC epoch test.
 
+pub mod compute;
+
 use std::path::{Path, PathBuf};
 
 use anchor_lang::prelude::Pubkey;
@@ -277,6 +279,20 @@ impl Demo {
         operator: &Keypair,
         device: &Keypair,
     ) -> Result<u64> {
+        let capacity = Capacity { energy_wp: DEMO_CAPACITY_WP, compute_units_per_hour: 0 };
+        self.register_node(rpc, faucet, (operator, device), NodeKind::Energy, capacity).await
+    }
+
+    /// Registers one more node of `kind` and `capacity` for `operator` (funded with SOL and
+    /// stake here) with `device` as its device key; its node id.
+    pub async fn register_node(
+        &self,
+        rpc: &RpcClient,
+        faucet: &Keypair,
+        (operator, device): (&Keypair, &Keypair),
+        kind: NodeKind,
+        capacity: Capacity,
+    ) -> Result<u64> {
         let token_program = self.token_program;
         let operator_token = get_associated_token_address(&operator.pubkey(), &self.stake_mint);
         let fund = [
@@ -305,8 +321,8 @@ impl Demo {
         let config = chain.node_staking_config().await?.account.context("node-staking config")?;
         let tokens = StakeTokens { stake_mint: self.stake_mint, token_program, operator_token };
         let args = RegisterNodeArgs {
-            kind: NodeKind::Energy,
-            capacity: Capacity { energy_wp: DEMO_CAPACITY_WP, compute_units_per_hour: 0 },
+            kind,
+            capacity,
             region: 276,
             metadata_uri: String::new(),
             reward_recipient: None,
