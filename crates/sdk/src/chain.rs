@@ -19,6 +19,7 @@ mod ext;
 mod node_head;
 #[cfg(feature = "rpc")]
 mod rpc;
+pub mod time;
 #[cfg(feature = "rpc")]
 mod tx_json;
 
@@ -28,6 +29,7 @@ pub use ext::{ChainExt, Fetched};
 pub use node_head::{NodeHead, NODE_HEAD_LEN};
 #[cfg(feature = "rpc")]
 pub use rpc::RpcChain;
+pub use time::ChainTime;
 #[cfg(feature = "rpc")]
 pub use tx_json::inner_instructions_from_json;
 
