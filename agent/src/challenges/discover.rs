@@ -17,6 +17,9 @@ use tokio::sync::watch;
 use super::{Answered, Responder};
 use crate::unix_now;
 
+/// Answers stay in the journal this long after their deadline (for `status` and audits).
+pub const KEEP_ANSWERS_SECONDS: i64 = 7 * 86_400;
+
 /// Longest response window (`T + grace`): a challenge of the previous epoch can be open this
 /// long into the next one.
 const MAX_RESPONSE_SECONDS: i64 = (MAX_TARGET_SECONDS + MAX_GRACE_SECONDS) as i64;
@@ -106,6 +109,12 @@ pub async fn run(
             Err(_) => {}
         }
         while deliveries.try_join_next().is_some() {}
+        match responder.journal.prune_answers(unix_now().saturating_sub(KEEP_ANSWERS_SECONDS)).await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old challenge answers removed from the journal"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune old challenge answers"),
+        }
         tokio::select! {
             () = tokio::time::sleep(poll) => {}
             _ = shutdown.changed() => break,

@@ -134,4 +134,24 @@ impl Journal {
         .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
+
+    /// Deletes answers (and their delivery records) whose deadline is before `before`. Safe
+    /// once a deadline has passed: nothing is ever signed for a challenge after its deadline.
+    pub async fn prune_answers(&self, before: i64) -> Result<u64, JournalError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "DELETE FROM challenge_deliveries WHERE challenge_id IN \
+             (SELECT challenge_id FROM challenge_answers WHERE deadline < ?)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+        let gone = sqlx::query("DELETE FROM challenge_answers WHERE deadline < ?")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(gone)
+    }
 }

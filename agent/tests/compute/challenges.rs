@@ -223,6 +223,10 @@ async fn a_restart_resends_the_stored_answer_and_never_signs_another() {
     deliver_all(&r, &stored).await;
     assert_eq!(first.requests.load(Ordering::SeqCst), 1);
     assert_eq!(second.received(), first.received());
+    // And once long past its deadline the answer is pruned (nothing signs for it then)
+    assert_eq!(j.prune_answers(c.deadline).await.expect("prune"), 0);
+    assert_eq!(j.prune_answers(c.deadline + 1).await.expect("prune"), 1);
+    assert_eq!(j.answer_deliveries(&c.id).await.expect("deliveries"), vec![]);
     j.close().await;
 }
 
