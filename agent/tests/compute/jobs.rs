@@ -132,6 +132,41 @@ async fn a_kernel_job_receipt_cosigned_by_the_requester_reaches_the_oracle() {
         (422, Some("signature check failed: BadRequesterSignature"))
     );
 
+    // Receipts this node did not sign for this job are refused, each with its reason.
+    let sign = |key: &Keypair, r: &WorkReceipt| {
+        let message = r.encode();
+        let mut out = [0u8; 64];
+        out.copy_from_slice(key.sign_message(&message).as_ref());
+        out
+    };
+    let refused = |r: WorkReceipt, device: &Keypair| {
+        json!(ReceiptJson::from_receipt(&gridmint_protocol::crediting::SignedReceipt {
+            device_key: device.pubkey().to_bytes(),
+            message: r.encode(),
+            device_signature: sign(device, &r),
+            requester_signature: sign(&requester, &r),
+        }))
+    };
+    let stranger = Keypair::new();
+    for (receipt, key, status, reason) in [
+        (fields, &stranger, 422, "the receipt was not signed by this node's device key"),
+        (
+            WorkReceipt { job_id: 99, ..fields },
+            &device.keypair,
+            404,
+            "this node ran no such job for this requester",
+        ),
+        (
+            WorkReceipt { work_units: 500, ..fields },
+            &device.keypair,
+            409,
+            "the receipt differs from the one this node signed for the job",
+        ),
+    ] {
+        let (got, e) = post(&receipts, &refused(receipt, key)).await;
+        assert_eq!((got, e["error"].as_str()), (status, Some(reason)));
+    }
+
     // The co-signed receipt is journaled and delivered to the oracle.
     let (status, ok) = post(&receipts, &json!(ReceiptJson::from_receipt(&cosigned))).await;
     assert_eq!((status, &ok["status"]), (200, &json!("journaled")));
@@ -166,6 +201,11 @@ async fn configured_commands_run_bounded_and_nothing_else_runs() {
     let fields = WorkReceipt::decode(&receipt_in(&answer).message).expect("decodes");
     assert_eq!((fields.work_units, fields.output_hash), (3, command_output_hash(b"hello")));
 
+    let (status, e) = post(&jobs, &json!({"requester": "nope", "job_id": 1, "job": {}})).await;
+    assert_eq!((status, e["error"].as_str()), (400, Some("body: Failed to parse the request body as JSON: job: expected value at line 1 column 9")));
+    let bad_key = json!({"requester": "nope", "job_id": 1, "job": {"command": "hello"}});
+    let (status, e) = post(&jobs, &bad_key).await;
+    assert_eq!((status, e["error"].as_str()), (400, Some("requester is not a base58 public key")));
     let (status, e) = post(&jobs, &job(2, json!({"command": "/bin/rm"}))).await;
     assert_eq!(
         (status, e["error"].as_str()),
