@@ -109,3 +109,55 @@ pub struct JobRequest {
     pub job_id: u64,
     pub job: JobSpec,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(f: impl FnOnce(&mut JobsConfig)) -> String {
+        let mut c = JobsConfig::default();
+        f(&mut c);
+        c.check().map_or_else(|e| e.to_string(), |()| "ok".into())
+    }
+
+    #[test]
+    fn config_errors_say_what_to_fix() {
+        assert_eq!(with(|_| {}), "ok");
+        assert_eq!(
+            with(|c| c.max_kernel_dim = 4_097),
+            "jobs.max_kernel_dim must be between 1 and 4096"
+        );
+        assert_eq!(with(|c| c.batch = 0), "jobs.command_timeout and jobs.batch must be positive");
+        let empty = CommandJob { command: vec![], work_units: 1 };
+        assert_eq!(
+            with(|c| {
+                c.commands.insert("x".into(), empty);
+            }),
+            "jobs.commands.x.command is empty: give the program and its arguments, e.g. \
+             command = [\"/usr/local/bin/job\", \"--fast\"]"
+        );
+        assert_eq!(
+            with(|c| c.requesters = vec!["not-a-key".into()]),
+            "jobs.requesters: \"not-a-key\" is not a base58 public key"
+        );
+    }
+
+    #[test]
+    fn an_allowlist_admits_only_its_requesters() {
+        let key = bs58::encode([7u8; 32]).into_string();
+        assert!(JobsConfig::default().allows(&key));
+        let c = JobsConfig { requesters: vec![key.clone()], ..JobsConfig::default() };
+        assert!(c.allows(&key));
+        assert!(!c.allows(&bs58::encode([8u8; 32]).into_string()));
+    }
+
+    #[test]
+    fn requests_name_a_kernel_or_a_command_never_a_command_line() {
+        let k: JobSpec = serde_json::from_str(r#"{"kernel": {"m": 2, "k": 3, "n": 4}}"#).unwrap();
+        assert_eq!(k, JobSpec::Kernel(KernelJob { m: 2, k: 3, n: 4 }));
+        let c: JobSpec = serde_json::from_str(r#"{"command": "render"}"#).unwrap();
+        assert_eq!(c, JobSpec::Command("render".into()));
+        let argv = serde_json::from_str::<JobSpec>(r#"{"command": ["/bin/sh", "-c", "x"]}"#);
+        assert!(argv.is_err());
+    }
+}
