@@ -154,4 +154,27 @@ impl Journal {
         tx.commit().await?;
         Ok(gone)
     }
+
+    /// `(epoch, beacon index, oracles that took it)` of the stored answers, newest first.
+    pub async fn answer_summary(&self, limit: usize) -> Result<Vec<(u64, u16, u64)>, JournalError> {
+        let rows = sqlx::query(
+            "SELECT a.epoch, a.beacon_index, (SELECT COUNT(*) FROM challenge_deliveries d \
+             WHERE d.challenge_id = a.challenge_id AND d.outcome IN ('accepted', 'duplicate')) \
+             FROM challenge_answers a ORDER BY a.deadline DESC LIMIT ?",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let index: i64 = r.try_get(1)?;
+                let took: i64 = r.try_get(2)?;
+                Ok((
+                    super::from_db(r.try_get(0)?),
+                    u16::try_from(index).map_err(|_| JournalError::Corrupt("beacon index"))?,
+                    u64::try_from(took).map_err(|_| JournalError::Corrupt("negative count"))?,
+                ))
+            })
+            .collect()
+    }
 }

@@ -146,4 +146,23 @@ impl Journal {
         .await?;
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
+
+    /// Receipts signed, co-signed, and co-signed ones not yet answered by every one of
+    /// `oracles` oracles.
+    pub async fn receipt_counts(&self, oracles: u64) -> Result<(u64, u64, u64), JournalError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*), COUNT(requester_signature), (SELECT COUNT(*) FROM receipts r \
+             WHERE r.requester_signature IS NOT NULL AND (SELECT COUNT(*) FROM \
+             receipt_deliveries d WHERE d.requester = r.requester AND d.job_id = r.job_id) < ?) \
+             FROM receipts",
+        )
+        .bind(to_db(oracles))
+        .fetch_one(self.pool())
+        .await?;
+        let n = |i: usize| -> Result<u64, JournalError> {
+            let v: i64 = row.try_get(i)?;
+            u64::try_from(v).map_err(|_| JournalError::Corrupt("negative count"))
+        };
+        Ok((n(0)?, n(1)?, n(2)?))
+    }
 }

@@ -187,6 +187,7 @@ async fn an_answer_is_signed_and_reaches_every_oracle_through_retries() {
     ];
     expected.sort();
     assert_eq!(done, expected);
+    assert_eq!(journal.answer_summary(10).await.expect("summary"), vec![(9, 3, 2)]);
     // And nothing is sent again: every oracle answered for good
     deliver_all(&r, &answer).await;
     assert_eq!(up.requests.load(Ordering::SeqCst), 1);

@@ -178,6 +178,16 @@ async fn a_kernel_job_receipt_cosigned_by_the_requester_reaches_the_oracle() {
     })
     .await;
     assert_eq!(stored, vec![(7, cosigned.requester_signature.to_vec())]);
+    // `status` counts it as delivered once the oracle's answer is recorded.
+    let status = wait_for("the delivery recorded", || async {
+        let config =
+            gridmint_agent::config::Config::load(Some(&config), Vec::<(String, String)>::new())
+                .expect("config");
+        let s = gridmint_agent::status::status(&config).await.expect("status");
+        (s["receipts"]["undelivered"] == 0).then_some(s)
+    })
+    .await;
+    assert_eq!(status["receipts"], json!({"signed": 1, "cosigned": 1, "undelivered": 0}));
     crate::stop_agent(agent).await;
     oracle.stop().await;
 }
