@@ -130,7 +130,13 @@ async fn step(
     deliveries: &mut tokio::task::JoinSet<()>,
     shutdown: &watch::Receiver<bool>,
 ) {
-    match responder.answer(challenge).await {
+    let mut stop = shutdown.clone();
+    let answered = tokio::select! {
+        a = responder.answer(challenge) => a,
+        // Stopping mid-proof is safe: nothing is signed until the proof is done.
+        _ = stop.changed() => return,
+    };
+    match answered {
         Ok(Answered::New(answer)) => {
             if let Err(e) = responder.spawn_deliveries(&answer, deliveries, shutdown).await {
                 tracing::error!(error = %e, "cannot start a challenge answer's delivery");

@@ -101,8 +101,14 @@ impl Responder {
         }
         let started = Instant::now();
         let (deployment, c, threads) = (self.deployment, *challenge, self.threads);
+        // A plain thread, not `spawn_blocking`: a runtime shutting down waits for blocking
+        // tasks, and a stopping agent must not wait for a proof (nothing is signed yet).
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::Builder::new().name("prover".into()).spawn(move || {
+            let _ = tx.send(prover::prove(&deployment, &c, threads));
+        })?;
         let (answer, opening) =
-            tokio::task::spawn_blocking(move || prover::prove(&deployment, &c, threads)).await?;
+            rx.await.map_err(|_| anyhow::anyhow!("the prover thread stopped without an answer"))?;
         self.metrics.prove_seconds(started.elapsed().as_secs_f64());
         if unix_now() >= challenge.deadline {
             self.metrics.challenge_late();
