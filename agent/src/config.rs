@@ -8,6 +8,11 @@
 //! kind = "hybrid"                                 # energy | hybrid | compute
 //! oracles = ["http://oracle-a:8080", "http://oracle-b:8080"]
 //! interval = "5m"
+//! [challenges]                                  # compute and hybrid nodes, with rpc_url
+//! threads = 4                                   # default: the machine's parallelism
+//! [jobs.commands.render]                          # a job a requester may ask for by name
+//! command = ["/usr/local/bin/render", "--scene", "a"]
+//! work_units = 120
 //! [source]
 //! kind = "mqtt"
 //! format = "opendtu"
@@ -74,6 +79,10 @@ pub struct Config {
     pub epoch_seconds: Option<i64>,
     #[serde(default)]
     pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub challenges: ChallengesConfig,
+    #[serde(default)]
+    pub jobs: crate::jobs::JobsConfig,
     /// Warn when the system clock is further than this from the chain clock.
     #[serde(default = "default_max_clock_skew", deserialize_with = "duration")]
     pub max_clock_skew: Duration,
@@ -109,6 +118,35 @@ impl Default for DeliveryConfig {
             retry_max: Duration::from_secs(300),
             timeout: Duration::from_secs(10),
             retain_acknowledged: 10_000,
+        }
+    }
+}
+
+/// Compute challenges (PROTOCOL.md §10), answered by compute and hybrid nodes when
+/// `rpc_url` is set (the beacons are read from the chain).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChallengesConfig {
+    pub enabled: bool,
+    /// Prover threads; 0: the machine's parallelism.
+    pub threads: usize,
+    /// Time between two reads of the beacon account.
+    #[serde(deserialize_with = "duration")]
+    pub poll_interval: Duration,
+}
+
+impl Default for ChallengesConfig {
+    fn default() -> Self {
+        Self { enabled: true, threads: 0, poll_interval: Duration::from_secs(2) }
+    }
+}
+
+impl ChallengesConfig {
+    /// Threads the prover uses.
+    pub fn prover_threads(&self) -> usize {
+        match self.threads {
+            0 => crate::challenges::prover::default_threads(),
+            n => n,
         }
     }
 }
@@ -154,6 +192,10 @@ impl Config {
         if matches!(self.epoch_seconds, Some(s) if s <= 0) {
             anyhow::bail!("epoch_seconds must be positive");
         }
+        if self.challenges.poll_interval.is_zero() {
+            anyhow::bail!("challenges.poll_interval must be positive");
+        }
+        self.jobs.check()?;
         Ok(())
     }
 

@@ -8,16 +8,21 @@
 //! - [`deliver`]: store-and-forward per oracle; [`compact`]: the bounded queue.
 //! - [`run`]: the process; [`http`] + [`metrics`]: `/health`, `/metrics`; [`clock`]: chain
 //!   clock; [`status`]; [`registration`]: offline signing of `register_node`.
+//! - [`challenges`]: compute challenges (discover, multi-threaded prover, answer, submit);
+//!   [`jobs`]: jobs for requesters and their work receipts; [`compute`]: both in `run`.
 //! - Meter sources are the `gridmint-meters` crate.
 
 pub mod allowance;
 pub mod bootstrap;
+pub mod challenges;
 pub mod clock;
 pub mod compact;
+pub mod compute;
 pub mod config;
 pub mod deliver;
 pub mod failpoint;
 pub mod http;
+pub mod jobs;
 pub mod journal;
 pub mod metrics;
 pub mod registration;

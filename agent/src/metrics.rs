@@ -6,6 +6,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -25,6 +26,18 @@ struct Rejected {
     reason: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Outcome {
+    oracle: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct JobKind {
+    kind: &'static str,
+    outcome: &'static str,
+}
+
 type IntGauge = Gauge<i64, AtomicI64>;
 
 pub struct Metrics {
@@ -41,6 +54,13 @@ pub struct Metrics {
     queue_depth: Family<Oracle, IntGauge>,
     last_ack: Family<Oracle, IntGauge>,
     clock_skew: IntGauge,
+    challenges_seen: Counter,
+    challenges_answered: Counter,
+    challenges_late: Counter,
+    prove_seconds: Histogram,
+    answer_deliveries: Family<Outcome, Counter>,
+    jobs: Family<JobKind, Counter>,
+    receipt_deliveries: Family<Outcome, Counter>,
 }
 
 impl Default for Metrics {
@@ -65,6 +85,16 @@ impl Metrics {
             queue_depth: Family::default(),
             last_ack: Family::default(),
             clock_skew: IntGauge::default(),
+            challenges_seen: Counter::default(),
+            challenges_answered: Counter::default(),
+            challenges_late: Counter::default(),
+            // 10 ms … ~80 s: kernels are sized to `target_seconds` (≤ 600 s) on the node.
+            prove_seconds: Histogram::new(
+                prometheus_client::metrics::histogram::exponential_buckets(0.01, 2.0, 14),
+            ),
+            answer_deliveries: Family::default(),
+            jobs: Family::default(),
+            receipt_deliveries: Family::default(),
             registry: Registry::default(),
         };
         registry.register("readings_signed", "Readings signed and committed", m.signed.clone());
@@ -115,7 +145,68 @@ impl Metrics {
             "System clock minus chain clock at the last check",
             m.clock_skew.clone(),
         );
+        registry.register(
+            "challenges_seen",
+            "Challenges of this node found in the beacon accounts",
+            m.challenges_seen.clone(),
+        );
+        registry.register(
+            "challenges_answered",
+            "Challenge answers proven, signed and committed",
+            m.challenges_answered.clone(),
+        );
+        registry.register(
+            "challenges_late",
+            "Challenges not answered because their deadline passed first",
+            m.challenges_late.clone(),
+        );
+        registry.register(
+            "challenge_prove_seconds",
+            "Time to prove one challenge",
+            m.prove_seconds.clone(),
+        );
+        registry.register(
+            "challenge_deliveries",
+            "Oracles' final answers to challenge answers (or expired)",
+            m.answer_deliveries.clone(),
+        );
+        registry.register("jobs", "Jobs run for requesters", m.jobs.clone());
+        registry.register(
+            "receipt_deliveries",
+            "Oracles' final answers to co-signed work receipts",
+            m.receipt_deliveries.clone(),
+        );
         Self { registry, ..m }
+    }
+
+    pub fn challenge_seen(&self) {
+        self.challenges_seen.inc();
+    }
+
+    pub fn challenge_answered(&self) {
+        self.challenges_answered.inc();
+    }
+
+    pub fn challenge_late(&self) {
+        self.challenges_late.inc();
+    }
+
+    pub fn prove_seconds(&self, seconds: f64) {
+        self.prove_seconds.observe(seconds);
+    }
+
+    pub fn answer_delivery(&self, oracle: &str, outcome: &str) {
+        let labels = Outcome { oracle: oracle.into(), outcome: outcome.into() };
+        self.answer_deliveries.get_or_create(&labels).inc();
+    }
+
+    pub fn job(&self, kind: &'static str, outcome: &'static str) {
+        self.jobs.get_or_create(&JobKind { kind, outcome }).inc();
+    }
+
+    pub fn receipt_delivery(&self, oracle: &str, outcome: &str) {
+        let labels = Outcome { oracle: oracle.into(), outcome: outcome.into() };
+        self.receipt_deliveries.get_or_create(&labels).inc();
     }
 
     pub fn signed(&self, sequence: u64) {

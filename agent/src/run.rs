@@ -1,5 +1,6 @@
 //! `gridmint-agent run`: sign a reading every interval, deliver to every oracle, serve
-//! `/health` and `/metrics`, until Ctrl-C or SIGTERM.
+//! `/health` and `/metrics`, until Ctrl-C or SIGTERM; compute and hybrid nodes also answer
+//! challenges and serve the job API (`compute`).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use crate::deliver::Delivery;
 use crate::journal::{Journal, Owner, SignerState};
 use crate::metrics::Metrics;
 use crate::signer::Signer;
-use crate::{bootstrap, clock, failpoint, http, unix_now};
+use crate::{bootstrap, clock, compute, failpoint, http, unix_now};
 
 /// How long a graceful shutdown waits for deliveries in flight.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -54,16 +55,34 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> a
     let _lock = lock_data_dir(&config)?;
     let (journal, key) = open_journal(&config).await?;
     let journal = Arc::new(journal);
+    let key = Arc::new(key);
     let device_key = key.pubkey().to_bytes();
+    let owner = Owner { device_key, deployment: config.deployment()?, node_id: config.node_id };
     let metrics = Arc::new(Metrics::new());
     let (stop_tx, stop) = watch::channel(false);
     let http_client = reqwest::Client::builder().timeout(config.delivery.timeout).build()?;
+    let mut tasks = tokio::task::JoinSet::new();
+    // Challenges and jobs first: a compute node's work does not wait for the readings'
+    // bootstrap below.
+    let shared = compute::Shared {
+        config: &config,
+        journal: &journal,
+        key: &key,
+        owner,
+        metrics: &metrics,
+        http: &http_client,
+        stop: &stop,
+    };
+    let jobs_router = compute::start(&shared, &mut tasks);
 
     if let Some(listen) = config.listen {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         tracing::info!(address = %listener.local_addr()?, "serving /health and /metrics");
-        let app =
+        let mut app =
             http::router(http::HttpState { journal: journal.clone(), metrics: metrics.clone() });
+        if let Some(jobs) = jobs_router {
+            app = app.merge(jobs);
+        }
         let mut stop_http = stop.clone();
         tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -85,7 +104,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> a
     let epoch_clock = epoch_clock(&config).await;
     let (signed_tx, signed) = watch::channel(state.last_sequence);
 
-    let mut tasks = tokio::task::JoinSet::new();
     for oracle in &config.oracles {
         let delivery = Delivery {
             oracle: oracle.trim_end_matches('/').to_string(),
@@ -104,10 +122,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> a
     }
 
     let source = gridmint_meters::open(&config.source).await?;
-    let owner = Owner { device_key, deployment: config.deployment()?, node_id: config.node_id };
-    let signer = Signer::new(key, owner, config.kind, config.capacity_wp);
+    let signer = Signer::new(key.insecure_clone(), owner, config.kind, config.capacity_wp);
     match source {
         None => {
+            // The compute side (challenges, jobs) runs in `tasks` until the stop signal.
             tracing::info!("no meter source (compute node): no energy readings are signed");
             shutdown.await;
         }

@@ -25,8 +25,18 @@ pub async fn status(config: &Config) -> anyhow::Result<Value> {
             "last_ack_at": c.last_ack_at, "last_error": c.last_error, "rejected": rejections,
         }));
     }
+    let answers: Vec<Value> = journal
+        .answer_summary(10)
+        .await?
+        .into_iter()
+        .map(|(epoch, beacon, oracles)| json!({"epoch": epoch, "beacon": beacon, "oracles": oracles}))
+        .collect();
+    let (signed, cosigned, undelivered) =
+        journal.receipt_counts(config.oracles.len() as u64).await?;
     journal.close().await;
     Ok(json!({
+        "challenge_answers": answers,
+        "receipts": {"signed": signed, "cosigned": cosigned, "undelivered": undelivered},
         "device_key": key.pubkey().to_string(),
         "node_id": config.node_id,
         "journal": config.journal_path().display().to_string(),

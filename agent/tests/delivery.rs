@@ -2,6 +2,11 @@
 //! rejections, rate limits, and a fresh journal continuing after the oracles' last reading.
 
 mod common;
+// Compute nodes: challenge answers and job receipts (kept in this binary: one link less).
+#[path = "compute/challenges.rs"]
+mod challenges;
+#[path = "compute/jobs.rs"]
+mod jobs;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,6 +1,10 @@
 //! `sign-registration`: the device key signs `register_node` / `rotate_device_key` offline
 //! with a durable nonce; the operator completes the transaction later; a real Bank runs it.
 
+// Compute challenges read from a real Bank (kept in this binary: one link less).
+#[path = "compute/discover.rs"]
+mod discover;
+
 use gridmint_agent::registration::{self, NonceArgs, RegisterRequest, Request};
 use gridmint_sdk::node_staking::{self as ns, DeviceBinding, NodeKind};
 use gridmint_sdk::offline::{self, OfflineError};

@@ -8,13 +8,16 @@
 //! - [`claim`]: `claim [--all]` (proof from an oracle, verified locally against the chain's
 //!   root); [`why`]: a node's reward for an epoch, recomputed from the published manifest;
 //! - [`status`]: the operator's nodes, stake, unlocks and claims, and the epoch;
-//! - [`admin`] (and [`veto`]): the deployment authority's commands.
+//! - [`admin`] (and [`veto`]): the deployment authority's commands;
+//! - [`requester`]: run a job on a node's agent and co-sign its work receipt, or co-sign a
+//!   saved receipt offline.
 
 pub mod admin;
 pub mod amount;
 pub mod claim;
 pub mod context;
 pub mod node;
+pub mod requester;
 pub mod stake;
 pub mod status;
 pub mod veto;
@@ -84,6 +87,10 @@ pub enum Command {
     /// unjail, slash, rounds and vetoes.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// A requester's commands (the -k keypair is the requester key): run a job on a node's
+    /// agent and co-sign its receipt, or co-sign a saved receipt.
+    #[command(subcommand)]
+    Requester(requester::RequesterCommand),
     /// The operator's nodes, stake, unlocks and rewards, and the current epoch.
     Status {
         /// Operator [default: the signer].
@@ -107,6 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Value> {
         Command::Why { node_id, epoch, oracle } => why::why(&ctx, node_id, epoch, &oracle).await,
         Command::Admin(c) => admin::run(&ctx, c).await,
         Command::Status { operator } => status::status(&ctx, operator.as_deref()).await,
+        Command::Requester(c) => requester::run(&ctx, c).await,
     }
 }
 

@@ -16,9 +16,13 @@ use gridmint_meters::counter::CounterState;
 
 use crate::allowance::Floor;
 
+mod challenges;
 mod cursors;
+mod receipts;
 
+pub use challenges::StoredAnswer;
 pub use cursors::Cursor;
+pub use receipts::StoredReceipt;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

@@ -23,3 +23,22 @@ pub fn node_epoch_view(
 pub fn min_stake_for(config: &Config, kind: NodeKind, epoch: u64) -> Option<u64> {
     config.min_stake_for(kind, epoch)
 }
+
+/// `node`'s capacity for `epoch` as far as it is known while the epoch runs: the field-wise
+/// largest value in force in it so far, including a scheduled increase that takes effect
+/// before the epoch ends (the challenge schedule, PROTOCOL.md §10.2, sizes by the epoch's
+/// maximum). Exact once the epoch has ended; `None` when the account no longer describes it.
+pub fn capacity_during(
+    node: &Node,
+    clock: &gridmint_protocol::emission::EpochClock,
+    epoch: u64,
+) -> Option<gridmint_protocol::views::Capacity> {
+    let mut view: gridmint_protocol::views::EpochViewState = node.view.into();
+    if view.epoch == epoch.checked_add(1)? {
+        return Some(view.previous_capacity_max);
+    }
+    let mut live = node.live();
+    let last = clock.end(epoch).ok()?.checked_sub(1)?;
+    gridmint_protocol::views::settle(&mut view, &mut live, clock, last);
+    (view.epoch == epoch).then_some(view.capacity_max)
+}
