@@ -52,6 +52,20 @@ fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
 }
 
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    let listener = match config.listen {
+        Some(listen) => Some(tokio::net::TcpListener::bind(listen).await?),
+        None => None,
+    };
+    run_on(listener, config, shutdown).await
+}
+
+/// [`run`] serving HTTP on a listener the caller bound (`config.listen` is not used), for
+/// supervisors and tests that pick the port.
+pub async fn run_on(
+    listener: Option<tokio::net::TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
     let _lock = lock_data_dir(&config)?;
     let (journal, key) = open_journal(&config).await?;
     let journal = Arc::new(journal);
@@ -75,8 +89,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> a
     };
     let jobs_router = compute::start(&shared, &mut tasks);
 
-    if let Some(listen) = config.listen {
-        let listener = tokio::net::TcpListener::bind(listen).await?;
+    if let Some(listener) = listener {
         tracing::info!(address = %listener.local_addr()?, "serving /health and /metrics");
         let mut app =
             http::router(http::HttpState { journal: journal.clone(), metrics: metrics.clone() });

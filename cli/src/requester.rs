@@ -65,10 +65,10 @@ pub enum RequesterCommand {
 pub struct ExpectArgs {
     /// The deployment id (node-staking config address) [default: the SDK's].
     #[arg(long)]
-    deployment: Option<String>,
+    pub deployment: Option<String>,
     /// The node the receipt must name.
     #[arg(long)]
-    node_id: Option<u64>,
+    pub node_id: Option<u64>,
 }
 
 pub async fn run(ctx: &Context, command: RequesterCommand) -> anyhow::Result<Value> {

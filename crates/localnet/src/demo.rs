@@ -88,8 +88,9 @@ fn anchor_spl_token_id() -> Pubkey {
     gridmint_test_support::node_staking::spl_token()
 }
 
-/// The rewards parameters of the demo: 1,000 tokens per epoch, half to compute, a report
-/// grace and (unless `options` say otherwise) a challenge period of a sixth of the epoch.
+/// The rewards parameters of the demo: 1,000 tokens per epoch, half to compute (green work
+/// weighing 1.5×), a report grace and (unless `options` say otherwise) a challenge period of
+/// a sixth of the epoch.
 pub fn demo_params(options: &DemoOptions) -> Params {
     let short = (options.epoch_seconds / 6).max(1);
     Params {
@@ -104,7 +105,7 @@ pub fn demo_params(options: &DemoOptions) -> Params {
         hard_cap_per_epoch: 1_000_000_000,
         reward_formula: RewardFormulaParams {
             compute_pool_bps: 5_000,
-            green_bonus_bps: 0,
+            green_bonus_bps: 5_000,
             work_per_staked_token: 10,
             wh_per_staked_token: 1_000,
             max_capacity_factor_bps: 10_000,
@@ -250,7 +251,7 @@ pub fn signed_reading(
 
 /// The simulated roof's time offset that puts "now" at 07:00 of a simulated day (×48), so a
 /// demo started at any hour sees the sun rise and about 15 minutes of daylight.
-fn morning_offset() -> i64 {
+pub(crate) fn morning_offset() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0));

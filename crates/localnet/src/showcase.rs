@@ -29,6 +29,7 @@ use tokio::task::JoinHandle;
 use crate::demo::{self, Demo, DemoOptions};
 use crate::Localnet;
 
+mod compute;
 mod report;
 
 use report::{epoch_row, verify};
@@ -157,11 +158,21 @@ pub async fn run(localnet: &Localnet, o: &ShowcaseOptions) -> Result<Outcome> {
         &d.token_program,
     );
     demo::send(&rpc, &localnet.faucet, &[ata], &[]).await.context("reporter token account")?;
+    let side = demo::compute::enable(&rpc, &localnet.faucet, &d).await.context("compute side")?;
     let (stop_tx, stop) = watch::channel(false);
     let (listen, mut tasks) = start_oracles(&d, o, &url, &stop).await?;
     let agent_config = d.write_agent_config(&o.dir, &url, &listen)?;
     let agent = gridmint_agent::config::Config::load(Some(&agent_config), std::iter::empty())?;
     tasks.push(tokio::spawn(gridmint_agent::run::run(agent, stopped(stop.clone()))));
+    let agents = compute::start_agents(&d, &side, &o.dir, &url, &listen, &stop, &mut tasks).await?;
+    let requester = compute::write_requester_key(&side, &o.dir)?;
+    let busy =
+        vec![(agents[0].clone(), side.compute.node_id), (agents[1].clone(), side.hybrid.node_id)];
+    let jobs = compute::requester_loop(busy, requester, url.clone(), stop.clone());
+    tasks.push(tokio::spawn(async move {
+        jobs.await;
+        Ok(())
+    }));
     println!(
         "demo: epochs of {} s; oracles at {}; files in {}",
         o.epoch_seconds,
@@ -242,7 +253,8 @@ async fn watch_epochs(
             .account
             .is_some_and(|n| n.jailed);
         let last = o.epochs.saturating_sub(1);
-        if rows.len() as u64 >= o.epochs && jailed && claimed_through.is_some_and(|e| e >= last) {
+        let claimed = claimed_through.is_some_and(|e| e >= last);
+        if rows.len() as u64 >= o.epochs && jailed && claimed && report::computed(&rows) {
             break;
         }
         tokio::time::sleep(Duration::from_secs(1)).await;

@@ -16,9 +16,13 @@ use super::{send, Demo};
 /// one-second challenge is a ~10⁷ multiply-add product and an epoch of `L` seconds credits at
 /// most `⌊36,000 × L / 3,600⌋ = 10·L` units.
 pub const COMPUTE_UNITS_PER_HOUR: u64 = 36_000;
-/// The Hybrid node's panels, Wp, and its compute hardware's constant draw, W.
-pub const HYBRID_CAPACITY_WP: u64 = 20_000;
+/// The Hybrid node's registered panels, Wp (the simulated meter runs 48× faster than real
+/// time, so the registered capacity is far above its peak), and its hardware's draw, W.
+pub const HYBRID_CAPACITY_WP: u64 = 10_000_000;
 pub const HYBRID_LOAD_W: u64 = 2_000;
+/// The Hybrid roof's simulated peak, W (sped up 48× like the energy node's: far below the
+/// registered capacity).
+pub const HYBRID_PEAK_W: u64 = 20_000;
 
 /// One demo node with its keys.
 pub struct DemoNode {

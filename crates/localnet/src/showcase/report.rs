@@ -113,6 +113,14 @@ pub async fn epoch_row(chain: &RpcChain, oracle: &str, epoch: u64) -> Result<Opt
     }))
 }
 
+/// Whether the table shows compute paid: credited work, some of it green, and a passed
+/// challenge (the Compute and Hybrid nodes have been at work).
+pub fn computed(rows: &[EpochRow]) -> bool {
+    rows.iter().any(|r| r.work_units > 0 && r.paid > 0)
+        && rows.iter().any(|r| r.green_work > 0)
+        && rows.iter().any(|r| r.challenges_passed > 0)
+}
+
 /// What the closing checks found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
@@ -140,6 +148,15 @@ impl fmt::Display for Outcome {
             f,
             "  {} manifests replayed from scratch give the chain's roots and totals",
             self.replayed
+        )?;
+        let work: u64 = self.rows.iter().map(|r| r.work_units).sum();
+        let green: u64 = self.rows.iter().map(|r| r.green_work).sum();
+        let passed: u64 = self.rows.iter().map(|r| r.challenges_passed).sum();
+        let issued: u64 = self.rows.iter().map(|r| r.challenges_issued).sum();
+        writeln!(
+            f,
+            "  {work} work units credited from co-signed receipts, {green} of them green \
+             (computed on the Hybrid node's own solar); challenges passed {passed}/{issued}"
         )?;
         write!(
             f,
