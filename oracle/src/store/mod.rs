@@ -13,12 +13,14 @@
 //! get `synchronous_commit = on` for the same durability promise.
 
 mod archive;
+mod challenges;
 mod closes;
 mod epochs;
 mod rows;
 pub mod watch;
 
 pub use archive::PrunedEpoch;
+pub use challenges::{NewAnswer, NewAttestation, Received};
 pub use epochs::{LedgerRow, VoteRow, VoteStatus};
 pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
@@ -338,6 +340,8 @@ fn inserted(rows_affected: u64) -> Inserted {
 
 #[cfg(test)]
 mod archive_tests;
+#[cfg(test)]
+mod challenges_tests;
 #[cfg(test)]
 pub(crate) mod pg_schema;
 #[cfg(test)]
