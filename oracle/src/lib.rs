@@ -14,11 +14,14 @@
 //! - [`leader`]: which of several `serve` replicas on one PostgreSQL store runs the loop.
 //! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
+//! - [`challenges`]: compute-challenge answers and attestations (ingest, sync, the evidence
+//!   the close judges).
 //! - [`archive`]: per-epoch archive files of the inputs each manifest commits, served and
 //!   verifiable by anyone; optional pruning of archived inputs from the store.
 
 pub mod api;
 pub mod archive;
+pub mod challenges;
 pub mod claim_tree;
 pub mod commands;
 pub mod config;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use gridmint_protocol::merkle::Hash32;
 use serde::{Deserialize, Serialize};
 
+use crate::challenges::wire as challenge_wire;
 use crate::epoch::{hex, unhex32};
 use crate::ingest::wire::{self, Format};
 use crate::ingest::{Answer, Ingest};
@@ -123,7 +124,8 @@ impl Peers {
         }
     }
 
-    /// Pulls every peer's readings and receipts of `epoch` into the store through ingest.
+    /// Pulls every peer's readings, receipts, challenge answers and attestations of `epoch`
+    /// into the store through ingest.
     pub async fn pull_inputs(&self, ingest: &Arc<Ingest>, epoch: u64) -> Pulled {
         let mut pulled = Pulled::default();
         for peer in &self.urls {
@@ -156,6 +158,34 @@ impl Peers {
                 .map_err(|e| format!("receipts: {e:?}"))?;
             let answers = ingest.peer_receipts(items).await.map_err(|e| e.to_string())?;
             accepted = accepted.saturating_add(count(&answers));
+        }
+        accepted = accepted.saturating_add(self.pull_challenges(ingest, peer, epoch).await?);
+        Ok(accepted)
+    }
+
+    /// A peer's challenge answers (through ingest's checks; never attested here) and
+    /// attestations (stored when validly signed) of `epoch`.
+    async fn pull_challenges(
+        &self,
+        ingest: &Arc<Ingest>,
+        peer: &str,
+        epoch: u64,
+    ) -> Result<u64, String> {
+        let mut accepted = 0u64;
+        let url = format!("{peer}/v1/epochs/{epoch}/challenges/answers");
+        if let Some(body) = self.get("answers", &url).await?.filter(|b| !b.is_empty()) {
+            let items = challenge_wire::parse_answer_records(&body, usize::MAX)
+                .map_err(|e| format!("answers: {e:?}"))?;
+            let replies = ingest.peer_answers(items).await.map_err(|e| e.to_string())?;
+            let new = replies.iter().filter(|r| matches!(r.answer, Answer::Accepted { .. }));
+            accepted = accepted.saturating_add(new.count() as u64);
+        }
+        let url = format!("{peer}/v1/epochs/{epoch}/challenges/attestations");
+        if let Some(body) = self.get("attestations", &url).await?.filter(|b| !b.is_empty()) {
+            let items = challenge_wire::parse_attestation_records(&body)
+                .map_err(|e| format!("attestations: {e:?}"))?;
+            let new = ingest.peer_attestations(items).await.map_err(|e| e.to_string())?;
+            accepted = accepted.saturating_add(new);
         }
         Ok(accepted)
     }

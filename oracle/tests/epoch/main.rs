@@ -4,6 +4,7 @@
 //! PostgreSQL, the leader killed mid-vote (`replicas`); archives and pruning (`archive`).
 
 mod archive;
+mod challenges;
 mod harness;
 mod operations;
 // The store tests' per-test PostgreSQL schema, shared by path.
