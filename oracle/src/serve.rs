@@ -220,7 +220,11 @@ pub async fn run_on(
             }
             if ingest.attester.is_some() {
                 // Presence attestations (§10.7): a voting oracle only.
-                let presence = Presence::new(Arc::clone(&chain), Arc::clone(&ingest));
+                let presence = Presence::with_leadership(
+                    Arc::clone(&chain),
+                    Arc::clone(&ingest),
+                    Arc::clone(&leadership),
+                );
                 let stop = Arc::clone(&stopping);
                 let interval = config.oracle.tick_interval;
                 tasks.push(tokio::spawn(

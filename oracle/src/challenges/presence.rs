@@ -18,6 +18,7 @@ use gridmint_sdk::chain::{Chain, ChainError, ChainExt};
 use solana_signer::Signer;
 
 use crate::ingest::Ingest;
+use crate::leader::Leadership;
 use crate::store::{Inserted, NewAttestation, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -33,13 +34,24 @@ pub enum PresenceError {
 pub struct Presence {
     pub chain: Arc<dyn Chain>,
     pub ingest: Arc<Ingest>,
+    /// Replicas on one store share the key: only the one running the loop attests.
+    pub leadership: Arc<Leadership>,
     /// Challenges already settled here (attested, or answered): not asked about again.
     settled: Mutex<BTreeSet<Hash32>>,
 }
 
 impl Presence {
+    /// A single process's task (it always leads).
     pub fn new(chain: Arc<dyn Chain>, ingest: Arc<Ingest>) -> Self {
-        Self { chain, ingest, settled: Mutex::new(BTreeSet::new()) }
+        Self::with_leadership(chain, ingest, Arc::new(Leadership::single()))
+    }
+
+    pub fn with_leadership(
+        chain: Arc<dyn Chain>,
+        ingest: Arc<Ingest>,
+        leadership: Arc<Leadership>,
+    ) -> Self {
+        Self { chain, ingest, leadership, settled: Mutex::new(BTreeSet::new()) }
     }
 
     fn settled(&self, id: &Hash32) -> bool {
@@ -53,9 +65,13 @@ impl Presence {
     }
 
     /// One pass; returns how many presence attestations were signed and stored. A
-    /// watch-only oracle signs none.
+    /// watch-only oracle, or a replica that does not lead (as of the loop's last check),
+    /// signs none.
     pub async fn tick(&self) -> Result<u32, PresenceError> {
         let Some(attester) = &self.ingest.attester else { return Ok(0) };
+        if !self.leadership.is_leader() {
+            return Ok(0);
+        }
         let key = attester.key.pubkey().to_bytes();
         let deployment = self.ingest.settings.deployment;
         let fetched = self.chain.node_staking_config().await?;
