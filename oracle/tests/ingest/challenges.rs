@@ -274,3 +274,38 @@ async fn a_watch_only_oracle_stores_answers_without_attesting() {
 fn wire_hex(bytes: &[u8]) -> String {
     gridmint_oracle::ingest::wire::hex(bytes)
 }
+
+#[tokio::test]
+async fn peers_attestations_are_stored_only_when_validly_signed_for_this_deployment() {
+    let h = Harness::start(LIMITS).await;
+    let oracle = Keypair::new();
+    let attestation = |deployment: [u8; 32], answer_id: u8| Attestation {
+        deployment,
+        epoch: 0,
+        challenge_id: [1; 32],
+        answer_id: [answer_id; 32],
+        received_at: 100,
+    };
+    let sign_with = |key: &Keypair, a: &Attestation| {
+        let message = a.encode();
+        SignedAttestation {
+            oracle_key: key.pubkey().to_bytes(),
+            message,
+            signature: sign(key, &message),
+        }
+    };
+    let deployment = h.staking.config.to_bytes();
+    let good = sign_with(&oracle, &attestation(deployment, 1));
+    let mut forged = sign_with(&oracle, &attestation(deployment, 2));
+    forged.signature[0] ^= 1;
+    let elsewhere = sign_with(&oracle, &attestation([9; 32], 3));
+    let mut malformed = sign_with(&oracle, &attestation(deployment, 4));
+    malformed.message[0] = b'X';
+    let malformed = SignedAttestation { signature: sign(&oracle, &malformed.message), ..malformed };
+    // Given a peer serving one valid attestation among a forged, a foreign and a malformed one,
+    // When pulled (twice), Then only the valid one is stored, once.
+    let batch = vec![forged, good, elsewhere, malformed];
+    assert_eq!(h.ingest.peer_attestations(batch.clone()).await.expect("store"), 1);
+    assert_eq!(h.ingest.peer_attestations(batch).await.expect("store"), 0);
+    assert_eq!(h.ingest.store.epoch_attestations(0).await.expect("list"), vec![good]);
+}
