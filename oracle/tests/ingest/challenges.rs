@@ -19,7 +19,7 @@ use solana_signer::Signer;
 use crate::common::*;
 
 /// An answer of `node_id` to a made-up challenge of epoch 0 with a 96-byte opening.
-fn answer(h: &Harness, node_id: u64, challenge: u8) -> (ChallengeAnswer, Vec<u8>) {
+pub fn answer(h: &Harness, node_id: u64, challenge: u8) -> (ChallengeAnswer, Vec<u8>) {
     let opening = vec![challenge; 96];
     let m = ChallengeAnswer {
         deployment: h.staking.config.to_bytes(),
@@ -35,7 +35,7 @@ fn answer(h: &Harness, node_id: u64, challenge: u8) -> (ChallengeAnswer, Vec<u8>
     (m, opening)
 }
 
-fn signed(key: &Keypair, m: &ChallengeAnswer, opening: Vec<u8>) -> SignedAnswer {
+pub fn signed(key: &Keypair, m: &ChallengeAnswer, opening: Vec<u8>) -> SignedAnswer {
     let message = m.encode();
     SignedAnswer {
         device_key: key.pubkey().to_bytes(),
@@ -46,7 +46,7 @@ fn signed(key: &Keypair, m: &ChallengeAnswer, opening: Vec<u8>) -> SignedAnswer 
 }
 
 /// The attestation of a reply item, decoded and checked with `verify_attestation`.
-fn attestation_of(item: &serde_json::Value) -> (SignedAttestation, Attestation) {
+pub fn attestation_of(item: &serde_json::Value) -> (SignedAttestation, Attestation) {
     let a = &item["attestation"];
     let b64 = base64::engine::general_purpose::STANDARD;
     let signed = SignedAttestation {
