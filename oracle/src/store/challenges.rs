@@ -122,6 +122,45 @@ impl Store {
         rows.iter().map(answer_from_row).collect()
     }
 
+    /// Up to `limit` stored answers of `epoch` with an identity above `after`, sorted by
+    /// identity (pages for peers: an epoch's answers can exceed one response).
+    pub async fn epoch_answers_after(
+        &self,
+        epoch: u64,
+        after: Option<&Hash32>,
+        limit: u32,
+    ) -> Result<Vec<SignedAnswer>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT device_key, message, signature, opening FROM challenge_answers \
+             WHERE epoch = $1 AND identity > $2 ORDER BY identity LIMIT $3",
+        )
+        .bind(to_db(epoch))
+        .bind(after.map_or_else(Vec::new, |a| a.to_vec()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(answer_from_row).collect()
+    }
+
+    /// [`Store::epoch_answers_after`] for attestations.
+    pub async fn epoch_attestations_after(
+        &self,
+        epoch: u64,
+        after: Option<&Hash32>,
+        limit: u32,
+    ) -> Result<Vec<SignedAttestation>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT oracle_key, message, signature FROM challenge_attestations \
+             WHERE epoch = $1 AND identity > $2 ORDER BY identity LIMIT $3",
+        )
+        .bind(to_db(epoch))
+        .bind(after.map_or_else(Vec::new, |a| a.to_vec()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(attestation_from_row).collect()
+    }
+
     /// Every stored attestation of `epoch`, sorted by identity.
     pub async fn epoch_attestations(
         &self,

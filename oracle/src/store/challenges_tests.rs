@@ -59,6 +59,7 @@ store_tests!(
     an_answer_and_its_attestation_commit_together_and_a_resend_gets_the_first_attestation,
     answers_and_attestations_are_listed_per_epoch_sorted_by_identity,
     presence_queries_find_answers_and_attestations_per_challenge,
+    pages_after_an_identity_cover_the_epoch_once_in_order,
     challenge_queries_read_through_the_epoch_indexes,
 );
 
@@ -176,4 +177,39 @@ async fn challenge_queries_read_through_the_epoch_indexes(db: TestDb) {
     ] {
         db.assert_index_search(&store, sql, keys, index).await;
     }
+}
+
+async fn pages_after_an_identity_cover_the_epoch_once_in_order(db: TestDb) {
+    let store = db.open().await;
+    let items: Vec<Received> =
+        (1..8).map(|d| Received { answer: answer(d, 4, d, d), attestation: None }).collect();
+    store.receive_answers(&items, 1).await.expect("receive");
+    store
+        .receive_answers(&[Received { answer: answer(9, 5, 9, 9), attestation: None }], 1)
+        .await
+        .expect("other epoch");
+    let atts: Vec<NewAttestation> = (1..6).map(|o| attestation(o, 4, 1, [o; 32], 10)).collect();
+    store.insert_attestations(&atts).await.expect("insert");
+    // Given pages of 3, When read after the last identity of each page, Then the pages are
+    // the epoch's list, in order, once.
+    let mut answers = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.epoch_answers_after(4, after.as_ref(), 3).await.expect("page");
+        let Some(last) = page.last() else { break };
+        after = Some(last.identity());
+        assert!(page.len() <= 3);
+        answers.extend(page);
+    }
+    assert_eq!(answers, store.epoch_answers(4).await.expect("all"));
+    let mut attestations = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.epoch_attestations_after(4, after.as_ref(), 2).await.expect("page");
+        let Some(last) = page.last() else { break };
+        after = Some(last.identity());
+        attestations.extend(page);
+    }
+    assert_eq!(attestations, store.epoch_attestations(4).await.expect("all"));
+    assert_eq!(attestations.len(), 5);
 }

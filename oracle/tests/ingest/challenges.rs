@@ -121,7 +121,7 @@ async fn an_accepted_answer_is_attested_stored_and_a_resend_is_a_duplicate_with_
     let got =
         h.http.get(format!("{}/v1/epochs/0/challenges/answers", h.base)).send().await.expect("get");
     let body = got.bytes().await.expect("body");
-    assert_eq!(parse_answer_records(&body, 10).expect("records"), vec![Ok(a)]);
+    assert_eq!(parse_answer_records(&body, 10).expect("records"), vec![Ok(a.clone())]);
     let got = h
         .http
         .get(format!("{}/v1/epochs/0/challenges/attestations", h.base))
@@ -134,6 +134,19 @@ async fn an_accepted_answer_is_attested_stored_and_a_resend_is_a_duplicate_with_
         h.http.get(format!("{}/v1/epochs/1/challenges/answers", h.base)).send().await.expect("get");
     assert_eq!(got.status().as_u16(), 200);
     assert!(got.bytes().await.expect("body").is_empty());
+
+    // Pages: after the last identity the page is empty; a bad cursor is a 400.
+    let next =
+        format!("{}/v1/epochs/0/challenges/answers?after={}", h.base, wire_hex(&a.identity()));
+    let got = h.http.get(next).send().await.expect("get");
+    assert_eq!(got.status().as_u16(), 200);
+    assert!(got.bytes().await.expect("body").is_empty());
+    let bad = format!("{}/v1/epochs/0/challenges/attestations?after=zz", h.base);
+    let got = h.http.get(bad).send().await.expect("get");
+    assert_eq!(got.status().as_u16(), 400);
+    let error: serde_json::Value =
+        serde_json::from_slice(&got.bytes().await.expect("body")).expect("json");
+    assert_eq!(error, json!({"error": "after must be 64 hex digits"}));
 
     // Counted: one accepted and one duplicate answer, one receipt attestation signed.
     let text = h.ingest.metrics.encode();
