@@ -15,12 +15,15 @@
 //! - [`watchtower`]: reports provable fraud found in the store with
 //!   `report_fraud`, beside the loop, on the store and the chain.
 //! - [`beacon_crank`]: keeps the compute-challenge beacon accounts filled (permissionless).
+//! - [`challenges`]: compute-challenge answers and attestations (ingest, sync, the evidence
+//!   the close judges).
 //! - [`archive`]: per-epoch archive files of the inputs each manifest commits, served and
 //!   verifiable by anyone; optional pruning of archived inputs from the store.
 
 pub mod api;
 pub mod archive;
 pub mod beacon_crank;
+pub mod challenges;
 pub mod claim_tree;
 pub mod commands;
 pub mod config;

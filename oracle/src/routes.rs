@@ -73,7 +73,8 @@ pub fn all() -> Vec<(Method, &'static str)> {
     let ingest = crate::ingest::http::ROUTES.iter().map(|r| (r.method, r.path));
     let api = crate::api::ROUTES.iter().map(|r| (r.method, r.path));
     let archive = crate::archive::http::ROUTES.iter().map(|r| (r.method, r.path));
-    ingest.chain(api).chain(archive).collect()
+    let challenges = crate::challenges::http::ROUTES.iter().map(|r| (r.method, r.path));
+    ingest.chain(challenges).chain(api).chain(archive).collect()
 }
 
 /// `{"error": message}` with `status`: the one error body of the whole API.

@@ -22,6 +22,8 @@ use tokio::sync::Notify;
 
 use crate::archive::{self, Archiver};
 use crate::beacon_crank::BeaconCrank;
+use crate::challenges::ingest::Attester;
+use crate::challenges::presence::Presence;
 use crate::config::Config;
 use crate::driver::{DriverSettings, Oracle};
 use crate::epoch::Engine;
@@ -90,6 +92,11 @@ pub async fn build(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc
         max_missing: config.bindings.max_missing,
     };
     let store = Arc::new(Store::open(&config.database_url).await?);
+    // The vote key also attests challenge answers (§10.7); without it: watch-only.
+    let attester = match &config.oracle.keypair {
+        Some(path) => Some(Attester::new(Arc::new(gridmint_ops::read_keypair_file(path)?))),
+        None => None,
+    };
     Ok(Arc::new(Ingest {
         settings: IngestSettings {
             deployment: deployment.to_bytes(),
@@ -102,6 +109,7 @@ pub async fn build(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc
         reading_limit: RateLimiter::new(config.ingest.readings_per_device_minute),
         receipt_limit: RateLimiter::new(config.ingest.receipts_per_device_minute),
         metrics,
+        attester,
     }))
 }
 
@@ -124,13 +132,11 @@ pub fn oracle(
     chain: Arc<dyn Chain>,
     leadership: Arc<Leadership>,
 ) -> anyhow::Result<Arc<Oracle>> {
-    let keypair = match &config.oracle.keypair {
-        Some(path) => Some(Arc::new(gridmint_ops::read_keypair_file(path)?)),
-        None => {
-            tracing::warn!("no oracle.keypair: computing and serving only, never voting");
-            None
-        }
-    };
+    // Read once by `build`: the key that attests answers is the key that votes.
+    let keypair = ingest.attester.as_ref().map(|a| Arc::clone(&a.key));
+    if keypair.is_none() {
+        tracing::warn!("no oracle.keypair: computing and serving only, never voting");
+    }
     let engine =
         Engine { chain, store: Arc::clone(&ingest.store), deployment: ingest.settings.deployment };
     let settings = DriverSettings {
@@ -213,8 +219,8 @@ pub async fn run_on(
                     .run(config.archive.interval, async move { stop.notified().await });
                 tasks.push(tokio::spawn(run));
             }
-            if let (true, Some(path)) = (config.oracle.crank_beacons, &config.oracle.keypair) {
-                let payer = Arc::new(gridmint_ops::read_keypair_file(path)?);
+            if let (true, Some(attester)) = (config.oracle.crank_beacons, &ingest.attester) {
+                let payer = Arc::clone(&attester.key);
                 let crank = BeaconCrank { chain: Arc::clone(&chain), payer };
                 let stop = Arc::clone(&stopping);
                 let run =
@@ -222,6 +228,19 @@ pub async fn run_on(
                         stop.notified().await
                     });
                 tasks.push(tokio::spawn(run));
+            }
+            if ingest.attester.is_some() {
+                // Presence attestations (§10.7): a voting oracle only.
+                let presence = Presence::with_leadership(
+                    Arc::clone(&chain),
+                    Arc::clone(&ingest),
+                    Arc::clone(&leadership),
+                );
+                let stop = Arc::clone(&stopping);
+                let interval = config.oracle.tick_interval;
+                tasks.push(tokio::spawn(
+                    presence.run(interval, async move { stop.notified().await }),
+                ));
             }
             if config.watchtower.enabled {
                 let mut settings = config.watchtower.clone();

@@ -6,9 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use gridmint_protocol::challenge::attestation::SignedAttestation;
 use gridmint_protocol::merkle::Hash32;
 use serde::{Deserialize, Serialize};
 
+use crate::challenges::wire as challenge_wire;
 use crate::epoch::{hex, unhex32};
 use crate::ingest::wire::{self, Format};
 use crate::ingest::{Answer, Ingest};
@@ -123,7 +125,8 @@ impl Peers {
         }
     }
 
-    /// Pulls every peer's readings and receipts of `epoch` into the store through ingest.
+    /// Pulls every peer's readings, receipts, challenge answers and attestations of `epoch`
+    /// into the store through ingest.
     pub async fn pull_inputs(&self, ingest: &Arc<Ingest>, epoch: u64) -> Pulled {
         let mut pulled = Pulled::default();
         for peer in &self.urls {
@@ -156,6 +159,53 @@ impl Peers {
                 .map_err(|e| format!("receipts: {e:?}"))?;
             let answers = ingest.peer_receipts(items).await.map_err(|e| e.to_string())?;
             accepted = accepted.saturating_add(count(&answers));
+        }
+        accepted = accepted.saturating_add(self.pull_challenges(ingest, peer, epoch).await?);
+        Ok(accepted)
+    }
+
+    /// A peer's challenge answers (through ingest's checks; never attested here) and
+    /// attestations (stored when validly signed) of `epoch`.
+    async fn pull_challenges(
+        &self,
+        ingest: &Arc<Ingest>,
+        peer: &str,
+        epoch: u64,
+    ) -> Result<u64, String> {
+        let mut accepted = 0u64;
+        // Page by page (sorted by identity) until a page is empty.
+        let mut after: Option<Hash32> = None;
+        loop {
+            let url = page_url(peer, epoch, "answers", after.as_ref());
+            let Some(body) = self.get("answers", &url).await?.filter(|b| !b.is_empty()) else {
+                break;
+            };
+            let items = challenge_wire::parse_answer_records(&body, usize::MAX)
+                .map_err(|e| format!("answers: {e:?}"))?;
+            let last = items.iter().rev().find_map(|i| i.as_ref().ok()).map(|a| a.identity());
+            let replies = ingest.peer_answers(items).await.map_err(|e| e.to_string())?;
+            let new = replies.iter().filter(|r| matches!(r.answer, Answer::Accepted { .. }));
+            accepted = accepted.saturating_add(new.count() as u64);
+            if last.is_none() || last <= after {
+                return Err("answers: a page did not advance".into());
+            }
+            after = last;
+        }
+        let mut after: Option<Hash32> = None;
+        loop {
+            let url = page_url(peer, epoch, "attestations", after.as_ref());
+            let Some(body) = self.get("attestations", &url).await?.filter(|b| !b.is_empty()) else {
+                break;
+            };
+            let items = challenge_wire::parse_attestation_records(&body)
+                .map_err(|e| format!("attestations: {e:?}"))?;
+            let last = items.last().map(SignedAttestation::identity);
+            let new = ingest.peer_attestations(items).await.map_err(|e| e.to_string())?;
+            accepted = accepted.saturating_add(new);
+            if last.is_none() || last <= after {
+                return Err("attestations: a page did not advance".into());
+            }
+            after = last;
         }
         Ok(accepted)
     }
@@ -245,6 +295,15 @@ impl Peers {
             }
         }
         None
+    }
+}
+
+/// `…/challenges/<kind>` of `epoch` at `peer`, after the identity `after`.
+fn page_url(peer: &str, epoch: u64, kind: &str, after: Option<&Hash32>) -> String {
+    let base = format!("{peer}/v1/epochs/{epoch}/challenges/{kind}");
+    match after {
+        Some(id) => format!("{base}?after={}", hex(id)),
+        None => base,
     }
 }
 

@@ -2,8 +2,9 @@
 //! compressed file per finalized epoch that anyone can fetch and check against the
 //! manifest, so the store may drop them once the manifest can no longer be disputed.
 //!
-//! - [`format`]: the file (`epoch-<e>.gmar`: a 112-byte header, then a gzip member of the
-//!   ingest's binary records), specified in `docs/archive.md`.
+//! - [`format`]: the file (`epoch-<e>.gmar`: a 112-byte header, or 136 bytes in version 2
+//!   with challenge evidence, then a gzip member of the binary records), specified in
+//!   `docs/archive.md`.
 //! - [`verify`]: the pure verifier (every signature with `verify_strict`, canonical order,
 //!   identities, `inputs_root`, and the header against the finalized manifest).
 //! - [`build`]: which stored inputs a manifest commits (the close's own `considered` set).
@@ -21,7 +22,7 @@ pub mod setup;
 pub mod task;
 pub mod verify;
 
-pub use format::{Header, HEADER_LEN, MAGIC, VERSION};
+pub use format::{Header, HEADER_LEN, HEADER_V2_LEN, MAGIC, VERSION, VERSION_CHALLENGES};
 pub use task::{ArchiveSettings, Archiver, PassSummary};
 pub use verify::{verify, Verified};
 
@@ -35,11 +36,11 @@ use crate::store::StoreError;
 /// says exactly what is wrong with a file.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ArchiveError {
-    #[error("archive is {0} bytes, shorter than its 112-byte header")]
+    #[error("archive is {0} bytes, shorter than its header (112 bytes; 136 in version 2)")]
     TooShort(usize),
     #[error("not a GridMint archive (magic {0:02x?})")]
     BadMagic([u8; 8]),
-    #[error("archive format version {0} is not supported (this build reads version 1)")]
+    #[error("archive format version {0} is not supported (this build reads versions 1 and 2)")]
     Version(u8),
     #[error("unknown body codec {0} (version 1 knows 1: gzip)")]
     Codec(u8),
@@ -59,6 +60,12 @@ pub enum ArchiveError {
     Order { input: InputKind, index: usize },
     #[error("{input:?} {index} ({identity}) fails verify_strict: {reason:?}")]
     Signature { input: InputKind, index: usize, identity: String, reason: RejectReason },
+    #[error("challenge evidence is malformed: {0}")]
+    ChallengeRecords(String),
+    #[error("{kind} {index} is not after the one before it in canonical order")]
+    ChallengeOrder { kind: &'static str, index: usize },
+    #[error("{kind} {index} ({identity}) fails its ingest checks: {reason}")]
+    ChallengeSignature { kind: &'static str, index: usize, identity: String, reason: String },
     #[error("the records' inputs_root is {computed}; the header says {header}")]
     RootMismatch { header: String, computed: String },
     #[error("the archive's {field} is {archive}; the manifest's is {manifest}")]

@@ -125,7 +125,7 @@ pub async fn prune_epoch(
     now: i64,
 ) -> Result<Result<PrunedEpoch, Unavailable>, TaskError> {
     let credit = match credit_stored(engine, config, epoch).await? {
-        Ok((_, credit)) => credit,
+        Ok((_, _, credit)) => credit,
         Err(why) => return Ok(Err(why)),
     };
     let rows = engine.store.epoch_readings(epoch).await?;

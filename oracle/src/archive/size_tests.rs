@@ -74,7 +74,8 @@ fn day_of_receipts(rng: &mut StdRng) -> Vec<SignedReceipt> {
 /// Compressed body bytes per record of an archive of `readings` and `receipts`.
 fn per_record(readings: &[SignedReading], receipts: &[SignedReceipt]) -> f64 {
     let bytes = encode(3, [1; 32], [2; 32], readings, receipts).expect("encode");
-    let (_, r, c) = decode(&bytes).expect("decode");
+    let decoded = decode(&bytes).expect("decode");
+    let (r, c) = (decoded.readings, decoded.receipts);
     assert_eq!((r.as_slice(), c.as_slice()), (readings, receipts));
     (bytes.len() - HEADER_LEN) as f64 / (readings.len() + receipts.len()) as f64
 }

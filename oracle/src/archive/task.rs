@@ -21,7 +21,7 @@ use gridmint_protocol::rewards::EpochManifest;
 use gridmint_sdk::chain::ChainExt;
 use gridmint_sdk::rewards as rw;
 
-use super::format::{Header, HEADER_LEN};
+use super::format::{Header, HEADER_V2_LEN};
 use super::{build, file_name, verify, TaskError};
 use crate::epoch::Engine;
 use crate::store::PrunedEpoch;
@@ -252,9 +252,10 @@ async fn read_capped(mut response: reqwest::Response) -> Option<Vec<u8>> {
 /// The header of the file at `path`, if there is one that parses.
 async fn read_header(path: &Path) -> Option<Header> {
     use tokio::io::AsyncReadExt;
-    let mut file = tokio::fs::File::open(path).await.ok()?;
-    let mut head = [0u8; HEADER_LEN];
-    file.read_exact(&mut head).await.ok()?;
+    let file = tokio::fs::File::open(path).await.ok()?;
+    // Version 1 headers are shorter; parse reads what its version needs.
+    let mut head = Vec::with_capacity(HEADER_V2_LEN);
+    file.take(HEADER_V2_LEN as u64).read_to_end(&mut head).await.ok()?;
     Header::parse(&head).ok()
 }
 

@@ -163,7 +163,13 @@ fn damaged_files_are_refused_before_any_record_is_read() {
     };
     assert_eq!(with(&|b| b.truncate(50)), ArchiveError::TooShort(50));
     assert_eq!(with(&|b| b[0] = b'X'), ArchiveError::BadMagic(*b"XMARCH\0\0"));
-    assert_eq!(with(&|b| b[8] = 2), ArchiveError::Version(2));
+    assert_eq!(with(&|b| b[8] = 3), ArchiveError::Version(3));
+    // Version 2 without challenge evidence: writers use version 1 for that.
+    let empty_v2 = |b: &mut Vec<u8>| {
+        b[8] = 2;
+        b.splice(HEADER_LEN..HEADER_LEN, [0u8; 24]);
+    };
+    assert_eq!(with(&empty_v2), ArchiveError::Version(2));
     assert_eq!(with(&|b| b[9] = 0), ArchiveError::Codec(0));
     assert_eq!(with(&|b| b[12] = 1), ArchiveError::Reserved);
     let (expected, actual) = (bytes.len() as u64, bytes.len() as u64 - 1);

@@ -1,7 +1,12 @@
-//! Closing an epoch: crediting (§9), the manifest (§5) and the report with its cumulative
-//! tree (§4), all by `gridmint_protocol` functions. Pure: the same inputs, corrections and
-//! previous state give the same bytes on every oracle.
+//! Closing an epoch: crediting (§9, with compute challenges §10.8 when the epoch has a
+//! beacon account), the manifest (§5) and the report with its cumulative tree (§4), all by
+//! `gridmint_protocol` functions. Pure: the same inputs, challenge evidence, corrections and
+//! previous state give the same bytes on every oracle (the opening checker is a memo of
+//! `verify_opening`).
 
+use gridmint_protocol::challenge::verdict::{
+    credit_epoch_with_challenges_using, ChallengeEvidence, EpochChallenges, JudgeError, Verifier,
+};
 use gridmint_protocol::crediting::corrections::Corrections;
 use gridmint_protocol::crediting::manifest::{build_manifest, ManifestHeader};
 use gridmint_protocol::crediting::{credit_epoch, CreditError, EpochCredit, EpochInputs};
@@ -16,6 +21,8 @@ use super::gather::EpochContext;
 pub struct Closed {
     /// `None` only for an empty-epoch correction.
     pub credit: Option<EpochCredit>,
+    /// Every challenge of the epoch judged (`None`: no beacon account, or an empty epoch).
+    pub challenges: Option<EpochChallenges>,
     pub manifest: EpochManifest,
     pub report: EpochReport,
     pub tree: CumulativeTree,
@@ -31,6 +38,28 @@ pub enum CloseError {
     Reward(RewardError),
     #[error("inputs are required unless the epoch is corrected to empty")]
     NoInputs,
+    #[error("judging the epoch's challenges failed: {0:?}")]
+    Challenges(JudgeError),
+}
+
+/// Credits `inputs`: with `evidence`, through the challenge verdicts (§10.8, openings checked
+/// by `verify`); without, exactly `credit_epoch`.
+pub fn credit_with(
+    inputs: &EpochInputs,
+    evidence: Option<&ChallengeEvidence>,
+    verify: &mut Verifier<'_>,
+) -> Result<(EpochCredit, Option<EpochChallenges>), CloseError> {
+    match evidence {
+        None => Ok((credit_epoch(inputs).map_err(CloseError::Credit)?, None)),
+        Some(evidence) => {
+            let (credit, judged) = credit_epoch_with_challenges_using(inputs, evidence, verify)
+                .map_err(|e| match e {
+                    JudgeError::Credit(c) => CloseError::Credit(c),
+                    other => CloseError::Challenges(other),
+                })?;
+            Ok((credit, Some(judged)))
+        }
+    }
 }
 
 /// The manifest header of `ctx` continuing `previous`.
@@ -54,7 +83,7 @@ pub fn header(
 }
 
 /// Credits `inputs` (skipped for an empty-epoch correction), builds the manifest and
-/// applies it to `previous`.
+/// applies it to `previous`. An epoch without challenge evidence.
 pub fn close(
     ctx: &EpochContext,
     inputs: Option<&EpochInputs>,
@@ -62,9 +91,26 @@ pub fn close(
     corrections: &Corrections,
     previous: &CumulativeState,
 ) -> Result<Closed, CloseError> {
-    let credit = match (corrections.empty_epoch, inputs) {
-        (true, _) => None,
-        (false, Some(inputs)) => Some(credit_epoch(inputs).map_err(CloseError::Credit)?),
+    let mut verify = gridmint_protocol::challenge::answer::verify_opening;
+    close_with(ctx, inputs, None, &mut verify, stake_decimals, corrections, previous)
+}
+
+/// [`close`] judging the epoch's compute challenges from `evidence` when there is some.
+pub fn close_with(
+    ctx: &EpochContext,
+    inputs: Option<&EpochInputs>,
+    evidence: Option<&ChallengeEvidence>,
+    verify: &mut Verifier<'_>,
+    stake_decimals: u8,
+    corrections: &Corrections,
+    previous: &CumulativeState,
+) -> Result<Closed, CloseError> {
+    let (credit, challenges) = match (corrections.empty_epoch, inputs) {
+        (true, _) => (None, None),
+        (false, Some(inputs)) => {
+            let (credit, judged) = credit_with(inputs, evidence, verify)?;
+            (Some(credit), judged)
+        }
         (false, None) => return Err(CloseError::NoInputs),
     };
     let manifest =
@@ -72,7 +118,7 @@ pub fn close(
             .map_err(CloseError::Credit)?;
     let mut state = previous.clone();
     let (report, tree) = state.apply(&manifest).map_err(CloseError::Reward)?;
-    Ok(Closed { credit, manifest, report, tree, state })
+    Ok(Closed { credit, challenges, manifest, report, tree, state })
 }
 
 #[cfg(test)]

@@ -141,6 +141,27 @@ pub fn explain_node(closed: &Closed, node: &[u8; 32]) -> Option<Value> {
         }
         None => None,
     };
+    // Its compute challenges (§10.7) and how each was judged; empty without a beacon account.
+    let challenges: Vec<Value> = closed
+        .challenges
+        .iter()
+        .flat_map(|j| j.outcomes.iter())
+        .filter(|o| o.challenge.node == *node)
+        .map(|o| {
+            json!({
+                "id": hex(&o.challenge.id),
+                "beacon_index": o.challenge.beacon_index,
+                "issued_at": o.challenge.issued_at,
+                "deadline": o.challenge.deadline,
+                "rows": o.challenge.size.rows,
+                "cols": o.challenge.size.cols,
+                "verdict": format!("{:?}", o.verdict),
+                "oracles_up": o.oracles_up,
+                "oracles_on_time": o.oracles_on_time,
+                "evidence": o.evidence.iter().map(|id| hex(id)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     Some(json!({
         "epoch": manifest.epoch,
         "node": b58(node),
@@ -150,6 +171,7 @@ pub fn explain_node(closed: &Closed, node: &[u8; 32]) -> Option<Value> {
         "inputs_root": hex(&manifest.inputs_root),
         "credit": node_credit.map(credit_json),
         "rejected_inputs": rejected,
+        "challenges": challenges,
         "reward": reward,
     }))
 }

@@ -18,6 +18,7 @@ use gridmint_protocol::rewards::CumulativeState;
 use gridmint_sdk::chain::{Chain, ChainError};
 use gridmint_sdk::rewards::{self as rw, EpochState};
 
+use crate::challenges::evidence;
 use crate::store::{LedgerRow, Store, StoreError};
 use close::{CloseError, Closed};
 use gather::{EpochContext, GatherError};
@@ -147,15 +148,28 @@ impl Engine {
             )));
         };
         let ctx = EpochContext::new(config, self.deployment, epoch)?;
-        let inputs = if corrections.empty_epoch {
-            None
+        let (inputs, evidence) = if corrections.empty_epoch {
+            (None, None)
         } else {
-            Some(gather::gather(self.chain.as_ref(), &self.store, &ctx, &snapshot).await?)
+            let chain = self.chain.as_ref();
+            let mut inputs = gather::gather(chain, &self.store, &ctx, &snapshot).await?;
+            let evidence = evidence::gather(chain, &self.store, config, &mut inputs).await?;
+            (Some(inputs), evidence)
         };
         let decimals = snapshot.stake_decimals;
         // Crediting a large epoch is CPU-bound: keep it off the async workers.
         let closed = tokio::task::spawn_blocking(move || {
-            close::close(&ctx, inputs.as_ref(), decimals, &corrections, &previous)
+            let mut verify = evidence::cached_verify;
+            let (inputs, evidence) = (inputs.as_ref(), evidence.as_ref());
+            close::close_with(
+                &ctx,
+                inputs,
+                evidence,
+                &mut verify,
+                decimals,
+                &corrections,
+                &previous,
+            )
         })
         .await
         .map_err(|e| EngineError::Task(e.to_string()))??;

@@ -46,9 +46,13 @@ pub const ROUTES: &[Route<Arc<Ingest>>] = &[
     Route::new(Method::Get, "/openapi.json", |m| on(m, openapi)),
 ];
 
+/// Ingest's routes and the challenge endpoints ([`crate::challenges::http::ROUTES`]).
 pub fn router(ingest: Arc<Ingest>) -> Router {
     let limit = ingest.settings.max_body_bytes;
-    routes::router(ROUTES).layer(DefaultBodyLimit::max(limit)).with_state(ingest)
+    routes::router(ROUTES)
+        .merge(routes::router(crate::challenges::http::ROUTES))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(ingest)
 }
 
 async fn readings(
@@ -132,7 +136,7 @@ async fn last_reading(State(ingest): State<Arc<Ingest>>, Params(key): Params<Str
     .into_response()
 }
 
-fn parse<T>(
+pub(crate) fn parse<T>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     parse: impl FnOnce(Format, &[u8]) -> Result<T, BodyError>,

@@ -19,6 +19,7 @@ use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
 use gridmint_protocol::emission::EpochClock;
 use serde::Serialize;
 
+use crate::challenges::ingest::Attester;
 use crate::metrics::Metrics;
 use crate::store::{Inserted, NewReading, NewReceipt, Store, StoreError, Table};
 use bindings::CachedBindings;
@@ -70,6 +71,9 @@ pub struct Ingest {
     pub receipt_limit: RateLimiter,
     /// The process's metrics (ingest counts here; the loop and the voter share them).
     pub metrics: Arc<Metrics>,
+    /// The oracle key that attests challenge answers at receipt (§10.7); `None`: a
+    /// watch-only oracle, which stores and syncs answers but never attests.
+    pub attester: Option<Attester>,
 }
 
 /// Which kind of input, and how to check and store it.
@@ -270,8 +274,8 @@ fn release_all(
     e
 }
 
-/// Server time, seconds (informational `received_at` only).
-fn now() -> i64 {
+/// Server time, seconds (`received_at` of inputs; the time an answer's attestation signs).
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))

@@ -34,11 +34,13 @@ pub enum Reject {
     RateLimited,
     /// The binding source is unreachable; retry later.
     Unavailable,
+    /// A challenge answer's opening does not hash to its `opening_hash` (§10.5).
+    OpeningMismatch,
 }
 
 impl Reject {
     /// Every reason (metrics start each at zero).
-    pub const ALL: [Reject; 8] = [
+    pub const ALL: [Reject; 9] = [
         Self::Malformed,
         Self::BadSignature,
         Self::BadRequesterSignature,
@@ -47,6 +49,7 @@ impl Reject {
         Self::BindingNodeMismatch,
         Self::RateLimited,
         Self::Unavailable,
+        Self::OpeningMismatch,
     ];
 
     /// The code as answered (the serde name).
@@ -60,6 +63,7 @@ impl Reject {
             Self::BindingNodeMismatch => "binding_node_mismatch",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
+            Self::OpeningMismatch => "opening_mismatch",
         }
     }
 
@@ -76,7 +80,7 @@ impl Reject {
             Self::WrongDeployment => Some(RejectReason::WrongDeployment),
             Self::UnknownDevice => Some(RejectReason::UnknownDeviceKey),
             Self::BindingNodeMismatch => Some(RejectReason::BindingNodeMismatch),
-            Self::RateLimited | Self::Unavailable => None,
+            Self::RateLimited | Self::Unavailable | Self::OpeningMismatch => None,
         }
     }
 }

@@ -24,13 +24,23 @@ use crate::vote::VOTE_OUTCOMES;
 /// Content type of `GET /metrics` (the OpenMetrics text format Prometheus scrapes).
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Input kinds, as labelled.
-pub const KINDS: [&str; 2] = ["reading", "receipt"];
+/// Input kinds, as labelled (`answer`: compute-challenge answers).
+pub const KINDS: [&str; 3] = ["reading", "receipt", "answer"];
+/// Attestations this oracle signed (§10.7): at receipt of an answer, or of presence.
+pub const ATTESTATION_KINDS: [&str; 2] = ["receipt", "presence"];
 /// Where a store error surfaced.
 pub const STORE_COMPONENTS: [&str; 4] = ["ingest", "health", "epoch_loop", "watchtower"];
 /// What was fetched from a peer.
-pub const PEER_FETCHES: [&str; 6] =
-    ["readings", "receipts", "close", "manifest", "ledger", "correction"];
+pub const PEER_FETCHES: [&str; 8] = [
+    "readings",
+    "receipts",
+    "answers",
+    "attestations",
+    "close",
+    "manifest",
+    "ledger",
+    "correction",
+];
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ItemLabels {
@@ -99,6 +109,12 @@ pub struct Metrics {
     epoch_seconds: Gauge,
     unbonding_seconds: Gauge,
     leader: Gauge,
+    attestations: Family<KindLabels, Counter>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    kind: &'static str,
 }
 
 impl Default for Metrics {
@@ -129,6 +145,7 @@ impl Metrics {
             epoch_seconds: Gauge::default(),
             unbonding_seconds: Gauge::default(),
             leader: Gauge::default(),
+            attestations: Family::default(),
         };
         m.zero_known_series();
         m.register()
@@ -157,6 +174,9 @@ impl Metrics {
         for fetch in PEER_FETCHES {
             drop(self.peer_fetch_errors.get_or_create(&FetchLabels { fetch }));
         }
+        for kind in ATTESTATION_KINDS {
+            drop(self.attestations.get_or_create(&KindLabels { kind }));
+        }
         for component in STORE_COMPONENTS {
             drop(self.store_errors.get_or_create(&ComponentLabels { component }));
         }
@@ -166,7 +186,7 @@ impl Metrics {
         let r = &mut self.registry;
         r.register(
             "ingest_items",
-            "Items posted to /v1/readings and /v1/receipts, by kind and answer",
+            "Items posted to /v1/readings, /v1/receipts and /v1/challenges/answers, by kind and answer",
             self.ingest_items.clone(),
         );
         r.register(
@@ -242,6 +262,12 @@ impl Metrics {
             "1 while this process runs the epoch loop (snapshot, close, vote, crank, watchtower), \
              0 while another replica on the same store does",
             self.leader.clone(),
+        );
+        r.register(
+            "challenge_attestations",
+            "Challenge attestations this oracle signed and stored, by kind (receipt of an answer, \
+             presence at a deadline without an answer)",
+            self.attestations.clone(),
         );
         self
     }
@@ -324,6 +350,11 @@ impl Metrics {
 
     pub fn unbonding_seconds(&self, seconds: i64) {
         self.unbonding_seconds.set(seconds);
+    }
+
+    /// An attestation signed and stored (one of [`ATTESTATION_KINDS`]).
+    pub fn attestation_signed(&self, kind: &'static str) {
+        self.attestations.get_or_create(&KindLabels { kind }).inc();
     }
 
     /// Whether this process leads its replicas (checked every step of the loop).

@@ -13,6 +13,7 @@
 //! get `synchronous_commit = on` for the same durability promise.
 
 mod archive;
+mod challenges;
 mod closes;
 mod commit;
 mod epochs;
@@ -20,6 +21,7 @@ mod rows;
 pub mod watch;
 
 pub use archive::PrunedEpoch;
+pub use challenges::{NewAnswer, NewAttestation, Received};
 pub use epochs::{LedgerRow, VoteRow, VoteStatus};
 pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
@@ -283,8 +285,19 @@ impl Store {
     }
 }
 
+/// A single-row `INSERT … ON CONFLICT DO NOTHING`'s outcome.
+fn inserted(rows_affected: u64) -> Inserted {
+    if rows_affected == 0 {
+        Inserted::Duplicate
+    } else {
+        Inserted::Accepted
+    }
+}
+
 #[cfg(test)]
 mod archive_tests;
+#[cfg(test)]
+mod challenges_tests;
 #[cfg(test)]
 pub(crate) mod pg_schema;
 #[cfg(test)]

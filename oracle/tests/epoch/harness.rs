@@ -4,10 +4,12 @@
 //! [`build_wired`] let a test wire its own oracles (replicas on PostgreSQL, a gated chain).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use gridmint_oracle::archive::{ArchiveSettings, Archiver};
+use gridmint_oracle::challenges::ingest::Attester;
 use gridmint_oracle::driver::{DriverSettings, Oracle, Step};
 use gridmint_oracle::epoch::Engine;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
@@ -44,6 +46,8 @@ pub struct OracleUnderTest {
     pub dir: tempfile::TempDir,
     /// The HTTP server's task (abort it to take the oracle off the network).
     pub server: tokio::task::AbortHandle,
+    /// The clock this oracle attests challenge answers with (Unix seconds, set by the test).
+    pub clock: Arc<AtomicI64>,
 }
 
 /// What a test may choose per oracle besides its key, peers and store.
@@ -65,6 +69,8 @@ pub struct Net {
     pub staking: Staking,
     pub rewards: Rewards,
     pub node: TestNode,
+    /// Further nodes of [`Net::start_with`].
+    pub others: Vec<TestNode>,
     pub oracles: Vec<OracleUnderTest>,
     pub http: reqwest::Client,
 }
@@ -72,7 +78,12 @@ pub struct Net {
 impl Net {
     /// A deployment with one Energy node and three oracles (threshold 2).
     pub async fn start() -> Net {
-        let mut net = Net::deploy().await;
+        Net::start_with(&[NodeKind::Energy]).await
+    }
+
+    /// [`Net::start`] with one node of each of `kinds` (the first is `node`).
+    pub async fn start_with(kinds: &[NodeKind]) -> Net {
+        let mut net = Net::deploy_with(kinds).await;
         let listeners: Vec<tokio::net::TcpListener> = futures_bind(3).await;
         let bases: Vec<String> =
             listeners.iter().map(|l| format!("http://{}", l.local_addr().expect("addr"))).collect();
@@ -88,17 +99,29 @@ impl Net {
 
     /// The deployment of [`Net::start`] without any oracle running.
     pub async fn deploy() -> Net {
+        Net::deploy_with(&[NodeKind::Energy]).await
+    }
+
+    /// [`Net::deploy`] with one node of each of `kinds`.
+    pub async fn deploy_with(kinds: &[NodeKind]) -> Net {
         let mut env = Env::start().await;
         let staking = Staking::start(&mut env).await;
         let operator = staking.operator(&mut env, 10 * STAKE).await;
-        let node = staking.register(&mut env, &operator, NodeKind::Energy, STAKE).await;
+        let mut nodes = Vec::new();
+        for kind in kinds {
+            nodes.push(staking.register(&mut env, &operator, *kind, STAKE).await);
+        }
+        let mut nodes = nodes.into_iter();
+        let node = nodes.next().expect("at least one node");
+        let others = nodes.collect();
         let mut rewards = env
             .prepare_rewards(RewardsInit { oracle_count: 3, threshold: 2, ..Default::default() })
             .await;
         rewards.genesis_time = staking.genesis_time;
         rewards.epoch_seconds = staking.epoch_seconds;
         env.initialize_rewards(&rewards, rewards.initialize_args()).await.expect("init rewards");
-        Net { env, staking, rewards, node, oracles: Vec::new(), http: reqwest::Client::new() }
+        let http = reqwest::Client::new();
+        Net { env, staking, rewards, node, others, oracles: Vec::new(), http }
     }
 
     /// Oracle `i`'s vote key.
@@ -241,6 +264,8 @@ pub fn build_wired(
         max_missing: 1_000,
     };
     let store = Arc::new(store);
+    let keypair = Arc::new(keypair);
+    let clock = Arc::new(AtomicI64::new(0));
     let ingest = Arc::new(Ingest {
         settings: IngestSettings {
             deployment: staking.config.to_bytes(),
@@ -256,6 +281,10 @@ pub fn build_wired(
         reading_limit: RateLimiter::new(0),
         receipt_limit: RateLimiter::new(0),
         metrics: Arc::new(Metrics::new()),
+        attester: Some(Attester::with_clock(Arc::clone(&keypair), {
+            let clock = Arc::clone(&clock);
+            Arc::new(move || clock.load(Ordering::SeqCst))
+        })),
     });
     let deployment = staking.config.to_bytes();
     let archiver = Arc::new(
@@ -277,7 +306,7 @@ pub fn build_wired(
         engine,
         Arc::clone(&ingest),
         Peers::new(peers, Duration::from_secs(10), Arc::clone(&ingest.metrics)),
-        Some(Arc::new(keypair)),
+        Some(keypair),
         settings,
     );
     let oracle = Arc::new(oracle.with_leadership(leadership));
@@ -285,5 +314,5 @@ pub fn build_wired(
     let app = serve::app_with_archive(Arc::clone(&ingest), Some(Arc::clone(&oracle)), archiving);
     let _addr: SocketAddr = listener.local_addr().expect("addr");
     let server = tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
-    OracleUnderTest { oracle, ingest, archiver, base, dir, server: server.abort_handle() }
+    OracleUnderTest { oracle, ingest, archiver, base, dir, server: server.abort_handle(), clock }
 }

@@ -6,6 +6,7 @@
 
 mod archive;
 mod beacons;
+mod challenges;
 mod harness;
 mod operations;
 // The store tests' per-test PostgreSQL schema, shared by path.

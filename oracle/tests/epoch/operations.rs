@@ -3,10 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use gridmint_oracle::challenges::wire::{answer_json, parse_answer_records, ATTESTATION_RECORD};
 use gridmint_oracle::epoch::hex;
 use gridmint_oracle::ingest::wire;
 use gridmint_oracle::routes::{self, Method};
 use gridmint_oracle::sync::solana_sha256;
+use gridmint_protocol::challenge::answer::{opening_hash, ChallengeAnswer, SignedAnswer};
 use gridmint_test_support::node_staking::UNBONDING_SECONDS;
 use serde_json::{json, Value};
 use solana_signer::Signer;
@@ -120,6 +122,36 @@ async fn every_route_answers_as_the_document_says() {
     let unknown = solana_keypair::Keypair::new().pubkey();
     assert_eq!(c.call(get, &format!("/v1/devices/{unknown}/last-reading"), None).await.0, 404);
 
+    // A challenge answer (attested) and a malformed one, and the per-epoch sync lists.
+    let opening = vec![7u8; 64];
+    let message = ChallengeAnswer {
+        deployment: net.staking.config.to_bytes(),
+        node_id: net.node.node_id,
+        epoch: 0,
+        beacon_index: 0,
+        challenge_id: [3; 32],
+        rows: 8,
+        cols: 32,
+        product_root: [4; 32],
+        opening_hash: opening_hash(&opening),
+    }
+    .encode();
+    let signature = net.node.device.sign_message(&message).as_ref().try_into().expect("64");
+    let answer = SignedAnswer { device_key: device.to_bytes(), message, signature, opening };
+    let malformed = json!({"device_key": device.to_string(), "message": "AAAA",
+        "signature": "1", "opening": ""});
+    let items = json!([answer_json(&answer), malformed]);
+    let (status, body) = c.call(post, "/v1/challenges/answers", json_body(items)).await;
+    let reply: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(status, 200);
+    assert!(reply["results"][0]["attestation"].is_object(), "{reply}");
+    assert_eq!(reply["results"][1]["reason"], "malformed");
+    let (status, records) = c.call(get, "/v1/epochs/0/challenges/answers", None).await;
+    assert_eq!(parse_answer_records(&records, 1).expect("records"), vec![Ok(answer)]);
+    assert_eq!(status, 200);
+    let (status, records) = c.call(get, "/v1/epochs/0/challenges/attestations", None).await;
+    assert_eq!((status, records.len()), (200, ATTESTATION_RECORD));
+
     // The read API over epoch 0 (finalized, empty) and its errors.
     let (status, records) = c.call(get, "/v1/epochs/0/readings", None).await;
     assert_eq!((status, records.len()), (200, wire::READING_RECORD));
@@ -197,5 +229,5 @@ async fn a_finalized_epoch_shows_in_the_voting_oracles_metrics() {
     }
     // With a keypair every family is exported (tests/ingest/metrics.rs lists them).
     let families = text.lines().filter(|l| l.starts_with("# TYPE gridmint_")).count();
-    assert_eq!(families, 16, "{text}");
+    assert_eq!(families, 17, "{text}");
 }

@@ -199,6 +199,7 @@ async fn binding_source_down_is_a_retryable_unavailable() {
         reading_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
         receipt_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
         metrics: Arc::clone(&metrics),
+        attester: None,
     });
     let base = serve(gridmint_oracle::ingest::http::router(ingest)).await;
     let reading = signed_reading(&h.node.device, &h.reading(h.node.node_id, 1, 10));

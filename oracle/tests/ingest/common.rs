@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gridmint_oracle::challenges::ingest::Attester;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
@@ -89,6 +90,7 @@ impl Harness {
             reading_limit: RateLimiter::new(limits.readings_per_minute),
             receipt_limit: RateLimiter::new(limits.readings_per_minute),
             metrics: Arc::new(Metrics::new()),
+            attester: Some(Attester::new(Arc::new(Keypair::new()))),
         });
         let base = serve(http::router(Arc::clone(&ingest))).await;
         Self {

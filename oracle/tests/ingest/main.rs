@@ -2,6 +2,7 @@
 //! One test binary (one link) with a module per concern.
 
 mod answers;
+mod challenges;
 mod common;
 mod limits;
 mod metrics;

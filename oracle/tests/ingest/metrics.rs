@@ -19,7 +19,7 @@ use crate::common::*;
 
 /// Every family `serve` exports, with its OpenMetrics type (the vote key's balance only with
 /// a keypair, once read: see `tests/epoch/operations.rs`).
-const FAMILIES: [(&str, &str); 15] = [
+const FAMILIES: [(&str, &str); 16] = [
     ("gridmint_ingest_items", "counter"),
     ("gridmint_ingest_rejects", "counter"),
     ("gridmint_ingest_request_duration_seconds", "histogram"),
@@ -35,6 +35,7 @@ const FAMILIES: [(&str, &str); 15] = [
     ("gridmint_epoch_seconds", "gauge"),
     ("gridmint_unbonding_seconds", "gauge"),
     ("gridmint_oracle_leader", "gauge"),
+    ("gridmint_challenge_attestations", "counter"),
 ];
 
 /// The `/metrics` text at `base`, after checking its content type.

@@ -1,10 +1,12 @@
 //! Ingest over real HTTP into PostgreSQL (this machine's server, a fresh schema): the same
-//! answers and stored rows as with SQLite.
+//! answers and stored rows as with SQLite, for readings, receipts and challenge answers.
 
+use gridmint_oracle::challenges::wire::answer_json;
 use gridmint_oracle::store::Backend;
 use gridmint_protocol::crediting::SignedReading;
 use solana_keypair::Keypair;
 
+use crate::challenges::{answer, attestation_of, signed};
 use crate::common::*;
 
 #[tokio::test]
@@ -37,4 +39,21 @@ async fn readings_and_receipts_are_stored_once_in_postgres() {
     assert_eq!(h.ingest.store.epoch_receipts(0).await.expect("list"), vec![receipt]);
     let counts = h.ingest.store.counts().await.expect("counts");
     assert_eq!((counts.readings, counts.receipts), (2, 1));
+}
+
+#[tokio::test]
+async fn challenge_answers_and_their_attestations_are_stored_once_in_postgres() {
+    let h = Harness::start_on(LIMITS, Backend::Postgres).await;
+    let (m, opening) = answer(&h, h.node.node_id, 6);
+    let a = signed(&h.node.device, &m, opening);
+    // Given an answer, When posted twice, Then it is accepted then a duplicate, both carrying
+    // the one attestation stored with it.
+    let r = h.post_json("/v1/challenges/answers", answer_json(&a)).await;
+    assert_eq!(r.outcomes(), [accepted()]);
+    let (first, _) = attestation_of(&r.json["results"][0]);
+    let r = h.post_json("/v1/challenges/answers", answer_json(&a)).await;
+    assert_eq!(r.outcomes(), [duplicate()]);
+    assert_eq!(attestation_of(&r.json["results"][0]).0, first);
+    assert_eq!(h.ingest.store.epoch_answers(0).await.expect("answers"), vec![a]);
+    assert_eq!(h.ingest.store.epoch_attestations(0).await.expect("attestations"), vec![first]);
 }
