@@ -80,11 +80,6 @@ pub fn start(s: &Shared<'_>, tasks: &mut JoinSet<()>) -> Option<axum::Router> {
         };
         tasks.spawn(delivery.run(cosigned.clone(), s.stop.clone()));
     }
-    if config.listen.is_none() {
-        tracing::warn!(
-            "no listen address: the job API (POST /v1/jobs, /v1/receipts) is not served"
-        );
-    }
     Some(router(JobsState {
         journal: s.journal.clone(),
         key: s.key.clone(),

@@ -88,6 +88,11 @@ pub async fn run_on(
         stop: &stop,
     };
     let jobs_router = compute::start(&shared, &mut tasks);
+    if jobs_router.is_some() && listener.is_none() {
+        tracing::warn!(
+            "no listen address: the job API (POST /v1/jobs, /v1/receipts) is not served"
+        );
+    }
 
     if let Some(listener) = listener {
         tracing::info!(address = %listener.local_addr()?, "serving /health and /metrics");

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anchor_lang::prelude::Pubkey;
 use axum::Router;
 use gridmint_protocol::emission::EpochClock;
-use gridmint_sdk::chain::RpcChain;
+use gridmint_sdk::chain::{ChainTime, ClockedChain, RpcChain};
 use solana_client::nonblocking::rpc_client::RpcClient;
 use solana_commitment_config::CommitmentConfig;
 use tokio::net::TcpListener;
@@ -42,6 +42,16 @@ use gridmint_sdk::vote::ComputeBudget;
 
 /// Opens the store and the binding source named by `config`; ingest counts into `metrics`.
 pub async fn build(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc<Ingest>> {
+    build_with_time(config, metrics, None).await
+}
+
+/// [`build`] whose attestations are stamped with `time` (the chain clock between reads,
+/// which deadlines are measured in) instead of the system clock.
+pub async fn build_with_time(
+    config: &Config,
+    metrics: Arc<Metrics>,
+    time: Option<Arc<ChainTime>>,
+) -> anyhow::Result<Arc<Ingest>> {
     let deployment = match &config.deployment {
         Some(text) => text.parse::<Pubkey>().map_err(|e| anyhow::anyhow!("deployment: {e}"))?,
         None => gridmint_sdk::node_staking::config_address(),
@@ -93,9 +103,15 @@ pub async fn build(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<Arc
     };
     let store = Arc::new(Store::open(&config.database_url).await?);
     // The vote key also attests challenge answers (§10.7); without it: watch-only.
-    let attester = match &config.oracle.keypair {
-        Some(path) => Some(Attester::new(Arc::new(gridmint_ops::read_keypair_file(path)?))),
-        None => None,
+    let attester = match (&config.oracle.keypair, time) {
+        (Some(path), time) => {
+            let key = Arc::new(gridmint_ops::read_keypair_file(path)?);
+            Some(match time {
+                Some(time) => Attester::with_clock(key, Arc::new(move || time.now())),
+                None => Attester::new(key),
+            })
+        }
+        (None, _) => None,
     };
     Ok(Arc::new(Ingest {
         settings: IngestSettings {
@@ -191,7 +207,9 @@ pub async fn run_on(
 ) -> anyhow::Result<()> {
     // The process's one set of metrics, shared by everything below.
     let metrics = Arc::new(Metrics::new());
-    let ingest = build(&config, Arc::clone(&metrics)).await?;
+    // Challenge deadlines are chain time: attest with the chain clock every read refreshes.
+    let time = Arc::new(ChainTime::new());
+    let ingest = build_with_time(&config, Arc::clone(&metrics), Some(Arc::clone(&time))).await?;
     let mut looping = None;
     let mut archiving = None;
     let stopping = Arc::new(Notify::new());
@@ -199,6 +217,7 @@ pub async fn run_on(
     match chain(&config)? {
         Some(chain) => {
             let chain: Arc<dyn Chain> = Arc::new(MeteredChain::new(chain, Arc::clone(&metrics)));
+            let chain: Arc<dyn Chain> = Arc::new(ClockedChain::new(chain, time));
             // Replicas on one PostgreSQL store elect one leader; a SQLite process always leads.
             let deployment = &ingest.settings.deployment;
             let leadership =

@@ -9,13 +9,12 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use gridmint_protocol::challenge::beacon::{schedule, Challenge};
 use gridmint_protocol::challenge::{MAX_GRACE_SECONDS, MAX_TARGET_SECONDS};
-use gridmint_sdk::chain::{Chain, ChainExt, RpcChain};
+use gridmint_sdk::chain::{Chain, ChainExt, ClockedChain, RpcChain};
 use gridmint_sdk::node_staking::{self as ns, Node};
 use solana_commitment_config::CommitmentConfig;
 use tokio::sync::watch;
 
 use super::{Answered, Responder};
-use crate::unix_now;
 
 /// Answers stay in the journal this long after their deadline (for `status` and audits).
 pub const KEEP_ANSWERS_SECONDS: i64 = 7 * 86_400;
@@ -78,9 +77,11 @@ pub async fn run(
     poll: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let chain = RpcChain::from_url(rpc_url, CommitmentConfig::confirmed());
+    let rpc: Arc<dyn Chain> = Arc::new(RpcChain::from_url(rpc_url, CommitmentConfig::confirmed()));
+    // Every read refreshes the chain clock the deadlines are judged by.
+    let chain = ClockedChain::new(rpc, Arc::clone(&responder.time));
     let mut deliveries = tokio::task::JoinSet::new();
-    match responder.journal.open_answers(unix_now()).await {
+    match responder.journal.open_answers(responder.time.now()).await {
         Ok(open) => {
             for answer in open {
                 if let Err(e) =
@@ -109,7 +110,10 @@ pub async fn run(
             Err(_) => {}
         }
         while deliveries.try_join_next().is_some() {}
-        match responder.journal.prune_answers(unix_now().saturating_sub(KEEP_ANSWERS_SECONDS)).await
+        match responder
+            .journal
+            .prune_answers(responder.time.now().saturating_sub(KEEP_ANSWERS_SECONDS))
+            .await
         {
             Ok(0) => {}
             Ok(n) => tracing::info!(pruned = n, "old challenge answers removed from the journal"),

@@ -23,6 +23,7 @@ use tokio::sync::watch;
 use crate::journal::{Journal, StoredAnswer};
 use crate::metrics::Metrics;
 use crate::unix_now;
+use gridmint_sdk::chain::ChainTime;
 
 /// Everything answering and delivering needs.
 pub struct Responder {
@@ -37,6 +38,10 @@ pub struct Responder {
     pub metrics: Arc<Metrics>,
     /// Challenges already counted as seen by this process.
     seen: Mutex<BTreeSet<[u8; 32]>>,
+    /// Deadlines are chain time: the chain clock as of the last read (see [`discover::run`]),
+    /// never this machine's wall clock, which may differ from the chain's by more than a
+    /// deadline's few seconds.
+    pub time: Arc<ChainTime>,
 }
 
 /// What [`Responder::answer`] did with a challenge.
@@ -74,6 +79,7 @@ impl Responder {
             retry_max: retry.1,
             metrics,
             seen: Mutex::new(BTreeSet::new()),
+            time: Arc::new(ChainTime::new()),
         }
     }
 
@@ -87,7 +93,7 @@ impl Responder {
         if let Some(stored) = self.journal.answer(&challenge.id).await? {
             return Ok(Answered::Stored(stored));
         }
-        if unix_now() >= challenge.deadline {
+        if self.time.now() >= challenge.deadline {
             if first_time {
                 self.metrics.challenge_late();
                 tracing::warn!(
@@ -110,7 +116,7 @@ impl Responder {
         let (answer, opening) =
             rx.await.map_err(|_| anyhow::anyhow!("the prover thread stopped without an answer"))?;
         self.metrics.prove_seconds(started.elapsed().as_secs_f64());
-        if unix_now() >= challenge.deadline {
+        if self.time.now() >= challenge.deadline {
             self.metrics.challenge_late();
             tracing::warn!(
                 epoch = challenge.epoch,

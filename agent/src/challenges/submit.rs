@@ -128,7 +128,7 @@ impl Responder {
             if *shutdown.borrow() {
                 return;
             }
-            let left = answer.deadline.saturating_sub(unix_now());
+            let left = answer.deadline.saturating_sub(self.time.now());
             if left <= 0 {
                 tracing::warn!(%oracle, epoch = answer.epoch, beacon = answer.beacon_index,
                     "deadline passed before this oracle took the answer");

@@ -111,13 +111,16 @@ async fn cheat(
     let node_id = d.register_energy_node(rpc, &localnet.faucet, &operator, &device).await?;
     let chain = RpcChain::from_url(rpc.url(), CommitmentConfig::confirmed());
     let deadline = Instant::now() + Duration::from_secs(120);
-    while chain.clock().await?.unix_timestamp < d.genesis_time + 2 {
+    let mut now = chain.clock().await?.unix_timestamp;
+    while now < d.genesis_time + 2 {
         if Instant::now() > deadline {
             bail!("the chain clock did not reach epoch 0");
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
+        now = chain.clock().await?.unix_timestamp;
     }
-    let t = d.genesis_time + 1;
+    // Signed after the key was bound (a reading from before its binding proves nothing).
+    let t = now;
     let base = demo::signed_reading(&device, node_id, 1, t, 1_000);
     let honest = demo::signed_reading(&device, node_id, 2, t + 1, 1_100);
     let forked = demo::signed_reading(&device, node_id, 2, t + 1, 9_100);

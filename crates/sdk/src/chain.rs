@@ -29,7 +29,7 @@ pub use ext::{ChainExt, Fetched};
 pub use node_head::{NodeHead, NODE_HEAD_LEN};
 #[cfg(feature = "rpc")]
 pub use rpc::RpcChain;
-pub use time::ChainTime;
+pub use time::{ChainTime, ClockedChain};
 #[cfg(feature = "rpc")]
 pub use tx_json::inner_instructions_from_json;
 

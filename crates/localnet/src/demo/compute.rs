@@ -4,9 +4,12 @@
 //! the node's capacity allowance (§9.5.2 rule 7).
 
 use anyhow::{Context, Result};
+use gridmint_protocol::emission::EpochClock;
+use gridmint_sdk::chain::{ChainExt, RpcChain};
 use gridmint_sdk::node_staking::{self as staking, Capacity, NodeKind, RegisterRequesterArgs};
 use gridmint_sdk::rewards::{self as rw, ChallengeSettings};
 use solana_client::nonblocking::rpc_client::RpcClient;
+use solana_commitment_config::CommitmentConfig;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -52,16 +55,26 @@ pub fn challenge_settings(epoch_seconds: i64) -> ChallengeSettings {
     }
 }
 
-/// Switches challenges on, registers the requester from epoch 0 and both compute nodes.
+/// Switches challenges on, registers the requester (from the next epoch) and both compute
+/// nodes.
 pub async fn enable(rpc: &RpcClient, faucet: &Keypair, d: &Demo) -> Result<ComputeSide> {
     let challenges = challenge_settings(d.epoch_seconds);
     let requester = Keypair::new();
+    // Receipts count from the requester's first epoch, which must not have started when the
+    // registration lands: the epoch after the one a few seconds from now.
+    let chain = RpcChain::from_url(rpc.url(), CommitmentConfig::confirmed());
+    let now = chain.clock().await?.unix_timestamp;
+    let clock = EpochClock { genesis_time: d.genesis_time, epoch_seconds: d.epoch_seconds };
+    let first_epoch = match clock.epoch_at(now.saturating_add(3)) {
+        Ok(Some(e)) => e.saturating_add(1),
+        _ => 0,
+    };
     let register_requester = staking::register_requester(
         &d.admin.pubkey(),
         RegisterRequesterArgs {
             key: requester.pubkey(),
             label: staking::requester_label("demo requester"),
-            first_epoch: 0,
+            first_epoch,
         },
     );
     let params = rw::set_challenge_params(&d.admin.pubkey(), challenges);

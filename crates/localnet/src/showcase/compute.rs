@@ -116,7 +116,9 @@ pub async fn requester_loop(
                 expect: ExpectArgs { deployment: None, node_id: Some(*node_id) },
                 verify_up_to: JOB_SIZE,
             };
-            if let Err(e) = gridmint_cli::requester::run(&ctx, command).await {
+            let done = gridmint_cli::requester::run(&ctx, command).await;
+            // Once stopping, agents refuse jobs: not worth a line.
+            if let (Err(e), false) = (done, *stop.borrow()) {
                 eprintln!("requester: job {job_id} on node {node_id}: {e:#}");
             }
         }

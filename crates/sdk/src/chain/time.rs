@@ -7,8 +7,14 @@
 //! read plus the monotonic time since, so that it agrees with the chain rather than with its
 //! own wall clock. Until the first read it falls back to the wall clock.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+
+use super::Signature;
+use super::{Account, Chain, ChainError, DataSlice, InnerInstruction, Keypair, ReadAt, Scan};
 
 /// The newest observed chain clock and when it was observed.
 #[derive(Debug, Default)]
@@ -45,6 +51,52 @@ impl ChainTime {
     /// [`ChainTime::estimate`], or the wall clock before the first read.
     pub fn now(&self) -> i64 {
         self.estimate().unwrap_or_else(wall_clock)
+    }
+}
+
+/// Any [`Chain`] whose every read feeds a [`ChainTime`]: wrap the process's chain once and
+/// everything that reads it keeps the estimate fresh.
+pub struct ClockedChain {
+    inner: Arc<dyn Chain>,
+    time: Arc<ChainTime>,
+}
+
+impl ClockedChain {
+    pub fn new(inner: Arc<dyn Chain>, time: Arc<ChainTime>) -> Self {
+        Self { inner, time }
+    }
+}
+
+#[async_trait::async_trait]
+impl Chain for ClockedChain {
+    async fn read_accounts(
+        &self,
+        addresses: &[Pubkey],
+        slice: Option<DataSlice>,
+    ) -> Result<ReadAt<Vec<Option<Account>>>, ChainError> {
+        let read = self.inner.read_accounts(addresses, slice).await?;
+        self.time.observe(read.unix_timestamp);
+        Ok(read)
+    }
+
+    async fn scan(&self, scan: Scan) -> Result<Vec<Pubkey>, ChainError> {
+        self.inner.scan(scan).await
+    }
+
+    async fn send_transaction(
+        &self,
+        instructions: &[Instruction],
+        payer: &Keypair,
+        signers: &[&Keypair],
+    ) -> Result<Signature, ChainError> {
+        self.inner.send_transaction(instructions, payer, signers).await
+    }
+
+    async fn inner_instructions(
+        &self,
+        signature: &Signature,
+    ) -> Result<Option<Vec<InnerInstruction>>, ChainError> {
+        self.inner.inner_instructions(signature).await
     }
 }
 

@@ -2,7 +2,8 @@
 //! in-process validator (three oracles with a watchtower, the agent, a cheating device, CLI
 //! claims), asserting chain state: reward-mint supply = Σ claimed, every finalized manifest
 //! replayed from scratch gives the chain's root and total, the cheater jailed with its
-//! `FraudEvidence` record, and rewards actually paid for the honest node's energy.
+//! `FraudEvidence` record, rewards actually paid for the honest node's energy, and compute
+//! paid: co-signed work, green work on the Hybrid node's solar, challenges passed.
 
 use gridmint_localnet::showcase::{self, ShowcaseOptions};
 use gridmint_localnet::{Localnet, LocalnetOptions};
@@ -30,6 +31,14 @@ async fn the_demo_pays_energy_claims_through_the_cli_and_slashes_the_cheater() {
     assert_eq!(outcome.replayed, outcome.rows.len());
     assert!(outcome.rows.len() >= 2);
     assert!(outcome.rows.iter().any(|r| r.energy_wh > 0 && r.paid > 0), "{:?}", outcome.rows);
+    // The Compute and Hybrid nodes: co-signed work credited, part of it green (the Hybrid
+    // node computing on its own solar), and challenges answered and passed.
+    assert!(outcome.rows.iter().any(|r| r.work_units > 0), "{:?}", outcome.rows);
+    assert!(outcome.rows.iter().any(|r| r.green_work > 0 && r.green_work < r.work_units));
+    assert!(outcome.rows.iter().any(|r| r.challenges_passed > 0));
+    let passed: u64 = outcome.rows.iter().map(|r| r.challenges_passed).sum();
+    let issued: u64 = outcome.rows.iter().map(|r| r.challenges_issued).sum();
+    assert!(passed <= issued);
     let evidence = chain
         .fetch::<FraudEvidence>(outcome.evidence, ns::PROGRAM_ID, "evidence")
         .await
