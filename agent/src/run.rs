@@ -52,11 +52,13 @@ fn lock_data_dir(config: &Config) -> anyhow::Result<std::fs::File> {
 }
 
 pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    // The lock first: a second agent on this directory is told so, not "address in use".
+    let lock = lock_data_dir(&config)?;
     let listener = match config.listen {
         Some(listen) => Some(tokio::net::TcpListener::bind(listen).await?),
         None => None,
     };
-    run_on(listener, config, shutdown).await
+    run_locked(lock, listener, config, shutdown).await
 }
 
 /// [`run`] serving HTTP on a listener the caller bound (`config.listen` is not used), for
@@ -66,7 +68,16 @@ pub async fn run_on(
     config: Config,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let _lock = lock_data_dir(&config)?;
+    let lock = lock_data_dir(&config)?;
+    run_locked(lock, listener, config, shutdown).await
+}
+
+async fn run_locked(
+    _lock: std::fs::File,
+    listener: Option<tokio::net::TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send,
+) -> anyhow::Result<()> {
     let (journal, key) = open_journal(&config).await?;
     let journal = Arc::new(journal);
     let key = Arc::new(key);

@@ -13,7 +13,7 @@ use gridmint_sdk::node_staking as ns;
 use solana_commitment_config::CommitmentConfig;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_demo_pays_energy_claims_through_the_cli_and_slashes_the_cheater() {
+async fn the_demo_pays_energy_and_green_compute_claims_through_the_cli_and_slashes_the_cheater() {
     let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
     let dir = tempfile::tempdir().expect("tempdir");
     let options = ShowcaseOptions {
