@@ -41,9 +41,21 @@ where
 }
 
 /// A port nothing listens on now (bound, then released for a later bind).
+/// A port that was free just now, for a server started (and restarted) on it later. Taken
+/// below the kernel's ephemeral range (32768 and up on Linux): a port handed out by `:0` is
+/// also a candidate source port for the outgoing connections of tests running beside this
+/// one, which made a later bind of it fail now and then.
 pub async fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    l.local_addr().expect("addr").port()
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let start = 20_000 + (std::process::id() % 10_000) as u16;
+    for _ in 0..12_000 {
+        let offset = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 12_000;
+        let port = 20_000 + (start - 20_000 + offset) % 12_000;
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", port)).await {
+            return l.local_addr().expect("addr").port();
+        }
+    }
+    panic!("no free port in 20000..32000");
 }
 
 /// A device key on disk, bound to node [`NODE_ID`] (or another node) for the oracle.
