@@ -2,7 +2,7 @@
 //! its job API on a free port), and `cosign` of a saved receipt.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Parser;
 use gridmint_protocol::crediting::signatures::verify_receipt;
@@ -51,12 +51,15 @@ async fn start_agent(dir: &Path, device: &Path) -> Agent {
         let _ = stopped.await;
     }));
     let url = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
     let http = reqwest::Client::new();
-    while http.get(format!("{url}/health")).send().await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(60), "the agent never answered /health");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let up = async {
+        while http.get(format!("{url}/health")).send().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), up)
+        .await
+        .expect("the agent never answered /health");
     Agent { url, stop: Some(stop), task }
 }
 

@@ -96,10 +96,10 @@ impl Store {
         for job in jobs {
             let answers = match &job.batch {
                 Batch::Readings(items) => {
-                    insert_readings(&mut tx, items, job.received_at, &mut seen).await?
+                    insert_rows(&mut tx, items, job.received_at, &mut seen).await?
                 }
                 Batch::Receipts(items) => {
-                    insert_receipts(&mut tx, items, job.received_at, &mut seen).await?
+                    insert_rows(&mut tx, items, job.received_at, &mut seen).await?
                 }
             };
             out.push(answers);
@@ -144,7 +144,7 @@ fn classify(
 }
 
 async fn returned<'q>(
-    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    query: AnyQuery<'q>,
     tx: &'q mut Transaction<'static, Any>,
 ) -> Result<HashSet<Hash32>, StoreError> {
     let mut out = HashSet::new();
@@ -155,70 +155,98 @@ async fn returned<'q>(
     Ok(out)
 }
 
-async fn insert_readings(
-    tx: &mut Transaction<'static, Any>,
-    items: &[NewReading],
-    received_at: i64,
-    seen: &mut HashSet<Hash32>,
-) -> Result<Vec<Inserted>, StoreError> {
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in items.chunks(ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO readings (identity, device_key, node_id, sequence, timestamp, epoch, \
-             message, signature, received_at) VALUES {} ON CONFLICT (identity) DO NOTHING \
-             RETURNING identity",
-            values(chunk.len(), 9)
-        );
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = query
-                .bind(r.identity.to_vec())
-                .bind(r.signed.device_key.to_vec())
-                .bind(rows::to_db(r.node_id))
-                .bind(rows::to_db(r.sequence))
-                .bind(r.timestamp)
-                .bind(r.epoch.map(rows::to_db))
-                .bind(r.signed.message.to_vec())
-                .bind(r.signed.signature.to_vec())
-                .bind(received_at);
-        }
-        let returned = returned(query, tx).await?;
-        out.extend(classify(chunk.iter().map(|r| r.identity), returned, seen));
-    }
-    Ok(out)
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// An input row as its table stores it: where, which columns, and their values in order.
+trait InputRow {
+    const TABLE: &'static str;
+    const COLUMNS: &'static [&'static str];
+    fn identity(&self) -> Hash32;
+    fn bind<'q>(&self, query: AnyQuery<'q>, received_at: i64) -> AnyQuery<'q>;
 }
 
-async fn insert_receipts(
+impl InputRow for NewReading {
+    const TABLE: &'static str = "readings";
+    const COLUMNS: &'static [&'static str] = &[
+        "identity",
+        "device_key",
+        "node_id",
+        "sequence",
+        "timestamp",
+        "epoch",
+        "message",
+        "signature",
+        "received_at",
+    ];
+    fn identity(&self) -> Hash32 {
+        self.identity
+    }
+    fn bind<'q>(&self, query: AnyQuery<'q>, received_at: i64) -> AnyQuery<'q> {
+        query
+            .bind(self.identity.to_vec())
+            .bind(self.signed.device_key.to_vec())
+            .bind(rows::to_db(self.node_id))
+            .bind(rows::to_db(self.sequence))
+            .bind(self.timestamp)
+            .bind(self.epoch.map(rows::to_db))
+            .bind(self.signed.message.to_vec())
+            .bind(self.signed.signature.to_vec())
+            .bind(received_at)
+    }
+}
+
+impl InputRow for NewReceipt {
+    const TABLE: &'static str = "receipts";
+    const COLUMNS: &'static [&'static str] = &[
+        "identity",
+        "device_key",
+        "node_id",
+        "job_id",
+        "requester",
+        "finished_at",
+        "epoch",
+        "message",
+        "device_signature",
+        "requester_signature",
+        "received_at",
+    ];
+    fn identity(&self) -> Hash32 {
+        self.identity
+    }
+    fn bind<'q>(&self, query: AnyQuery<'q>, received_at: i64) -> AnyQuery<'q> {
+        query
+            .bind(self.identity.to_vec())
+            .bind(self.signed.device_key.to_vec())
+            .bind(rows::to_db(self.node_id))
+            .bind(rows::to_db(self.job_id))
+            .bind(self.requester.to_vec())
+            .bind(self.finished_at)
+            .bind(self.epoch.map(rows::to_db))
+            .bind(self.signed.message.to_vec())
+            .bind(self.signed.device_signature.to_vec())
+            .bind(self.signed.requester_signature.to_vec())
+            .bind(received_at)
+    }
+}
+
+/// `items` in statements of [`ROWS_PER_STATEMENT`] rows; per row, what happened.
+async fn insert_rows<R: InputRow>(
     tx: &mut Transaction<'static, Any>,
-    items: &[NewReceipt],
+    items: &[R],
     received_at: i64,
     seen: &mut HashSet<Hash32>,
 ) -> Result<Vec<Inserted>, StoreError> {
     let mut out = Vec::with_capacity(items.len());
     for chunk in items.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO receipts (identity, device_key, node_id, job_id, requester, \
-             finished_at, epoch, message, device_signature, requester_signature, received_at) \
-             VALUES {} ON CONFLICT (identity) DO NOTHING RETURNING identity",
-            values(chunk.len(), 11)
+            "INSERT INTO {} ({}) VALUES {} ON CONFLICT (identity) DO NOTHING RETURNING identity",
+            R::TABLE,
+            R::COLUMNS.join(", "),
+            values(chunk.len(), R::COLUMNS.len())
         );
-        let mut query = sqlx::query(&sql);
-        for r in chunk {
-            query = query
-                .bind(r.identity.to_vec())
-                .bind(r.signed.device_key.to_vec())
-                .bind(rows::to_db(r.node_id))
-                .bind(rows::to_db(r.job_id))
-                .bind(r.requester.to_vec())
-                .bind(r.finished_at)
-                .bind(r.epoch.map(rows::to_db))
-                .bind(r.signed.message.to_vec())
-                .bind(r.signed.device_signature.to_vec())
-                .bind(r.signed.requester_signature.to_vec())
-                .bind(received_at);
-        }
+        let query = chunk.iter().fold(sqlx::query(&sql), |q, r| r.bind(q, received_at));
         let returned = returned(query, tx).await?;
-        out.extend(classify(chunk.iter().map(|r| r.identity), returned, seen));
+        out.extend(classify(chunk.iter().map(InputRow::identity), returned, seen));
     }
     Ok(out)
 }
