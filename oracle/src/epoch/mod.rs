@@ -157,6 +157,8 @@ impl Engine {
             (Some(inputs), evidence)
         };
         let decimals = snapshot.stake_decimals;
+        // Its nodes are in `inputs` now; at a million nodes it is hundreds of MiB.
+        drop(snapshot);
         // Crediting a large epoch is CPU-bound: keep it off the async workers.
         let closed = tokio::task::spawn_blocking(move || {
             let mut verify = evidence::cached_verify;

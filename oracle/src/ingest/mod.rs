@@ -13,6 +13,7 @@ pub mod rate_limit;
 pub mod verify;
 pub mod wire;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use gridmint_protocol::crediting::{SignedReading, SignedReceipt};
@@ -201,19 +202,31 @@ impl Ingest {
         if admitted.is_empty() {
             return Ok(finish(answers));
         }
-        // Inputs already stored are duplicates whatever the rate: resending never throttles.
+        // Rate: normally every admitted input fits its device's limit, and a duplicate gives
+        // its slot back once the insert says so, so the store is asked once (the insert).
+        // Only when some input does not fit are the stored ones looked up first: an input
+        // already stored is a duplicate whatever the rate (resending never throttles).
         let ids: Vec<[u8; 32]> = admitted.iter().map(|(_, row, _)| K::identity(row)).collect();
-        let known = self.store.existing(K::TABLE, &ids).await?;
+        let prepaid = limiter.is_some_and(|l| take_all(l, admitted.iter().map(|(_, _, c)| c)));
+        let known = match limiter {
+            Some(_) if !prepaid => self.store.existing(K::TABLE, &ids).await?,
+            _ => HashSet::new(),
+        };
         let mut rows = Vec::with_capacity(admitted.len());
         let mut meta = Vec::with_capacity(admitted.len()); // (index, identity, checked, slot taken)
         for ((index, row, c), id) in admitted.into_iter().zip(ids) {
-            let taken = !known.contains(&id);
-            if taken && limiter.is_some_and(|l| !l.try_take(&c.device_key, c.device_time)) {
-                if let Some(slot) = answers.get_mut(index) {
-                    *slot = Some(Answer::rejected(Reject::RateLimited));
+            let taken = match limiter {
+                None => false,
+                Some(_) if prepaid => true,
+                Some(_) if known.contains(&id) => false,
+                Some(l) if l.try_take(&c.device_key, c.device_time) => true,
+                Some(_) => {
+                    if let Some(slot) = answers.get_mut(index) {
+                        *slot = Some(Answer::rejected(Reject::RateLimited));
+                    }
+                    continue;
                 }
-                continue;
-            }
+            };
             rows.push(row);
             meta.push((index, id, c, taken));
         }
@@ -258,6 +271,19 @@ fn finish(answers: Vec<Option<Answer>>) -> Vec<Answer> {
         .into_iter()
         .map(|a| a.unwrap_or_else(|| Answer::rejected(Reject::Unavailable)))
         .collect()
+}
+
+/// Takes a slot for every input, or none: `false` (all given back) when one does not fit.
+fn take_all<'a>(limiter: &RateLimiter, checked: impl Iterator<Item = &'a Checked> + Clone) -> bool {
+    for (taken, c) in checked.clone().enumerate() {
+        if !limiter.try_take(&c.device_key, c.device_time) {
+            for c in checked.take(taken) {
+                limiter.release(&c.device_key, c.device_time);
+            }
+            return false;
+        }
+    }
+    true
 }
 
 fn release_all(

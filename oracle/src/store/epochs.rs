@@ -2,6 +2,7 @@
 //! correction documents (migration `0002_epochs.sql`). Every write is one statement or one
 //! transaction under the store's write lock, committed before the caller goes on.
 
+use futures_util::TryStreamExt;
 use gridmint_protocol::crediting::SignedReading;
 use gridmint_protocol::merkle::Hash32;
 use sqlx::Row;
@@ -77,7 +78,8 @@ impl Store {
             for key in chunk {
                 query = query.bind(key.to_vec());
             }
-            for row in query.fetch_all(self.pool()).await? {
+            let mut rows = query.fetch(self.pool());
+            while let Some(row) = rows.try_next().await? {
                 out.push(rows::reading_from_row(&row)?);
             }
         }

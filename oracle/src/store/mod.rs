@@ -27,6 +27,7 @@ pub use rows::{from_db, to_db, NewReading, NewReceipt};
 
 use std::collections::HashSet;
 
+use futures_util::TryStreamExt;
 use gridmint_protocol::merkle::Hash32;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
@@ -227,16 +228,20 @@ impl Store {
         Ok(found)
     }
 
-    /// Every stored reading of `epoch`, sorted by identity.
+    /// Every stored reading of `epoch`, in no particular order (callers that need one sort
+    /// canonically, as crediting does). Rows are converted as they stream in, so a large
+    /// epoch is held once, as readings, never also as database rows; and an `ORDER BY`
+    /// would make the database sort what crediting sorts anyway.
     pub async fn epoch_readings(&self, epoch: u64) -> Result<Vec<SignedReading>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT device_key, message, signature FROM readings WHERE epoch = $1 \
-             ORDER BY identity",
-        )
-        .bind(rows::to_db(epoch))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(rows::reading_from_row).collect()
+        let mut rows =
+            sqlx::query("SELECT device_key, message, signature FROM readings WHERE epoch = $1")
+                .bind(rows::to_db(epoch))
+                .fetch(&self.pool);
+        let mut out = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            out.push(rows::reading_from_row(&row)?);
+        }
+        Ok(out)
     }
 
     /// Every stored receipt of `epoch` (by `finished_at`), sorted by identity.

@@ -51,7 +51,7 @@ impl TestDb {
     /// The query plan of `EXPLAIN <sql>` as text, with each of `keys` bound as a blob.
     /// PostgreSQL's sequential scans are switched off for the query: on a near-empty table a
     /// scan is cheapest, and the question is whether an index can serve the query at all.
-    async fn plan(&self, store: &Store, sql: &str, keys: &[&[u8]]) -> String {
+    pub async fn plan(&self, store: &Store, sql: &str, keys: &[&[u8]]) -> String {
         let (explain, column) = match self.backend {
             Backend::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
             Backend::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),

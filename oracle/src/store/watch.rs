@@ -6,25 +6,26 @@
 //! so a `u64` range becomes one or two ranges of the column ([`signed_ranges`]).
 
 use gridmint_protocol::crediting::SignedReading;
-use gridmint_protocol::merkle::Hash32;
 use sqlx::Row;
 
 use super::rows::{self, from_db, to_db};
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 
 /// A stored reading as the watchtower pages through them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScannedReading {
     pub received_at: i64,
-    pub identity: Hash32,
+    /// Insertion order in the store, increasing (SQLite's `rowid`, PostgreSQL's `arrival`):
+    /// the tie-break within one second of receive time. Only meaningful within one store.
+    pub arrival: i64,
     pub sequence: u64,
     pub signed: SignedReading,
 }
 
 impl ScannedReading {
     /// The paging position just after this reading.
-    pub fn position(&self) -> (i64, Hash32) {
-        (self.received_at, self.identity)
+    pub fn position(&self) -> (i64, i64) {
+        (self.received_at, self.arrival)
     }
 }
 
@@ -37,36 +38,41 @@ enum Extreme {
 
 impl Store {
     /// Up to `limit` readings received at or after `from`, strictly after position `after`
-    /// (`(received_at, identity)`, from [`ScannedReading::position`]), in that order.
+    /// (`(received_at, arrival)`, from [`ScannedReading::position`]), in that order.
+    ///
+    /// Why insertion order and not identity as the tie-break: the index behind this query is
+    /// written on every ingested reading, and `(received_at, identity)` put each insert on a
+    /// random page of the current second's entries, while `(received_at, arrival)` appends.
     pub async fn readings_received_since(
         &self,
         from: i64,
-        after: Option<(i64, Hash32)>,
+        after: Option<(i64, i64)>,
         limit: usize,
     ) -> Result<Vec<ScannedReading>, StoreError> {
-        // No position yet: before every row (identities are never empty).
-        let (after_time, after_id) =
-            after.map_or((i64::MIN, Vec::new()), |(t, id)| (t, id.to_vec()));
-        let rows = sqlx::query(
-            "SELECT received_at, identity, sequence, device_key, message, signature \
+        // No position yet: before every row.
+        let (after_time, after_arrival) = after.unwrap_or((i64::MIN, i64::MIN));
+        let arrival = match self.backend {
+            Backend::Sqlite => "rowid",
+            Backend::Postgres => "arrival",
+        };
+        let sql = format!(
+            "SELECT received_at, {arrival} AS arrival, sequence, device_key, message, signature \
              FROM readings WHERE received_at >= $1 \
-             AND (received_at > $2 OR (received_at = $2 AND identity > $3)) \
-             ORDER BY received_at, identity LIMIT $4",
-        )
-        .bind(from)
-        .bind(after_time)
-        .bind(after_id)
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await?;
+             AND (received_at > $2 OR (received_at = $2 AND {arrival} > $3)) \
+             ORDER BY received_at, {arrival} LIMIT $4"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(from)
+            .bind(after_time)
+            .bind(after_arrival)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|row| {
-                let identity: Vec<u8> = row.try_get("identity")?;
                 Ok(ScannedReading {
                     received_at: row.try_get("received_at")?,
-                    identity: identity
-                        .try_into()
-                        .map_err(|_| StoreError::Corrupt("identity length"))?,
+                    arrival: row.try_get("arrival")?,
                     sequence: from_db(row.try_get("sequence")?),
                     signed: rows::reading_from_row(row)?,
                 })

@@ -7,6 +7,7 @@ use crate::store::NewReading;
 use ed25519_dalek::SigningKey;
 use gridmint_protocol::ed25519::signing::{public_key, sign};
 use gridmint_protocol::emission::EpochClock;
+use gridmint_protocol::merkle::Hash32;
 use gridmint_protocol::messages::EnergyReading;
 
 const CLOCK: EpochClock = EpochClock { genesis_time: 1_000, epoch_seconds: 100 };
@@ -42,7 +43,7 @@ fn sequences(readings: &[SignedReading]) -> Vec<u64> {
 }
 
 store_tests!(
-    pages_by_receive_time_then_identity_from_the_cursor,
+    pages_by_receive_time_then_arrival_from_the_cursor,
     sequence_ranges_and_neighbours_follow_u64_order,
     the_cursor_starts_at_zero_and_persists,
     watch_queries_use_their_indexes,
@@ -57,32 +58,42 @@ fn u64_ranges_split_where_the_column_wraps() {
     assert_eq!(signed_ranges(5, 4), vec![]);
 }
 
-async fn pages_by_receive_time_then_identity_from_the_cursor(db: TestDb) {
+async fn pages_by_receive_time_then_arrival_from_the_cursor(db: TestDb) {
     let store = db.open().await;
     let early: Vec<_> = (0..3).map(|s| reading(1, s, s)).collect();
     let late: Vec<_> = (3..6).map(|s| reading(1, s, s)).collect();
     store.insert_readings(&early, 100).await.expect("insert");
     store.insert_readings(&late, 200).await.expect("insert");
+    // A later insert received "earlier" (a clock step back) still sorts by receive time.
+    let stepped = reading(1, 6, 6);
+    store.insert_readings(std::slice::from_ref(&stepped), 150).await.expect("insert");
 
-    let mut expected: Vec<(i64, Hash32)> = early.iter().map(|r| (100, r.identity)).collect();
-    expected.sort();
-    let mut late_ids: Vec<(i64, Hash32)> = late.iter().map(|r| (200, r.identity)).collect();
-    late_ids.sort();
-    expected.extend(late_ids);
-
-    // Given two pages of four, Then together they list every row once, in order.
-    let first = store.readings_received_since(0, None, 4).await.expect("page");
-    let after = first.last().map(ScannedReading::position);
-    let second = store.readings_received_since(0, after, 4).await.expect("page");
-    let got: Vec<_> = first.iter().chain(&second).map(ScannedReading::position).collect();
-    assert_eq!(got, expected);
-    assert_eq!(second.len(), 2);
-    let row = &first[0];
-    let source = early.iter().find(|r| r.identity == row.identity).expect("from early");
-    assert_eq!((row.sequence, row.signed), (source.sequence, source.signed));
+    // Given pages of three, Then together they list every row once, by receive time, then
+    // in the order the store inserted them.
+    let mut got = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.readings_received_since(0, after, 3).await.expect("page");
+        let Some(last) = page.last() else { break };
+        after = Some(last.position());
+        got.extend(page);
+    }
+    assert!(got.windows(2).all(|w| w[0].position() < w[1].position()), "{got:?}");
+    let identities = |rows: &[ScannedReading]| -> Vec<Hash32> {
+        rows.iter().map(|r| r.signed.identity()).collect()
+    };
+    let expected: Vec<Hash32> =
+        early.iter().chain([&stepped]).chain(&late).map(|r| r.identity).collect();
+    assert_eq!(identities(&got), expected);
+    assert_eq!(
+        got.iter().map(|r| r.received_at).collect::<Vec<_>>(),
+        [100, 100, 100, 150, 200, 200, 200]
+    );
+    let row = &got[0];
+    assert_eq!((row.sequence, row.signed), (early[0].sequence, early[0].signed));
 
     // Rows received before the cursor are not listed.
-    let since = store.readings_received_since(101, None, 10).await.expect("page");
+    let since = store.readings_received_since(151, None, 10).await.expect("page");
     assert_eq!(since.iter().map(|r| r.received_at).collect::<Vec<_>>(), vec![200; 3]);
     assert!(store.readings_received_since(201, None, 10).await.expect("page").is_empty());
 }
@@ -136,13 +147,19 @@ async fn the_cursor_starts_at_zero_and_persists(db: TestDb) {
 async fn watch_queries_use_their_indexes(db: TestDb) {
     let store = db.open().await;
     let key: &[u8] = &[0; 32];
+    let arrival = match db.backend {
+        Backend::Sqlite => "rowid",
+        Backend::Postgres => "arrival",
+    };
+    let received = format!(
+        "SELECT identity FROM readings WHERE received_at >= 5 \
+         ORDER BY received_at, {arrival} LIMIT 10"
+    );
+    // Pages come in index order: no sort of every row received since the cursor.
+    let plan = db.plan(&store, &received, &[]).await;
+    assert!(!plan.contains("TEMP B-TREE") && !plan.contains("Sort"), "{plan}");
     for (sql, keys, index) in [
-        (
-            "SELECT identity FROM readings WHERE received_at >= 5 \
-             ORDER BY received_at, identity LIMIT 10",
-            &[][..],
-            "readings_received",
-        ),
+        (received.as_str(), &[][..], "readings_received"),
         (
             "SELECT MAX(sequence) FROM readings WHERE device_key = $1 \
              AND sequence >= 0 AND sequence <= 9",

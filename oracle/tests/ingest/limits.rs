@@ -84,6 +84,18 @@ async fn rate_limit_counts_device_time_and_answers_429_with_retry_after() {
     // another device is unaffected.
     let r = h.post_json("/v1/readings", json!(body[..2])).await;
     assert_eq!((r.status, r.outcomes()), (200, vec![duplicate(), duplicate()]));
+
+    // Given a minute with one slot left, When a batch resends its stored reading next to a
+    // new one, Then the resend does not take the last slot: both fit.
+    let next = minute + 60;
+    let (a, b) = (
+        signed_reading(key, &h.reading(id, 200, next)),
+        signed_reading(key, &h.reading(id, 201, next + 1)),
+    );
+    let r = h.post_json("/v1/readings", reading_json(&a)).await;
+    assert_eq!((r.status, r.outcomes()), (200, vec![accepted()]));
+    let r = h.post_json("/v1/readings", json!([reading_json(&a), reading_json(&b)])).await;
+    assert_eq!((r.status, r.outcomes()), (200, vec![duplicate(), accepted()]));
     let other = signed_reading(&h.other.device, &h.reading(h.other.node_id, 1, 7_200));
     let r = h.post_json("/v1/readings", reading_json(&other)).await;
     assert_eq!((r.status, r.outcomes()), (200, vec![accepted()]));

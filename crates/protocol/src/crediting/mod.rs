@@ -154,9 +154,7 @@ pub struct EpochCredit {
     pub inputs_root: Hash32,
 }
 
-/// Distinct readings of a binding are ordered by sequence, then bytes.
-type ReadingKey = (u64, [u8; crate::messages::EnergyReading::LEN]);
-/// A device key and its distinct valid readings in [`ReadingKey`] order.
+/// A device key and its distinct valid readings, ordered by sequence, then message bytes.
 pub(crate) type BindingReadings = ([u8; 32], Vec<energy::Reading>);
 
 /// `min(x, 2⁶⁴ − 1)`: every cap is computed exactly in 128 bits, then saturated.
@@ -189,20 +187,18 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
             .unwrap_or(0)
     };
 
-    // Valid readings, per binding, one per identity, in (sequence, bytes) order.
+    // Valid readings, per binding, one per identity, in (sequence, bytes) order: sorted and
+    // grouped, not mapped (a map per device key costs kilobytes at a million keys). Copies
+    // with equal key, sequence and bytes are the same input (equal identity).
     let mut rejected = Vec::new();
-    let mut per_binding: BTreeMap<[u8; 32], BTreeMap<ReadingKey, energy::Reading>> =
-        BTreeMap::new();
+    let mut valid: Vec<([u8; 32], energy::Reading)> = Vec::with_capacity(inputs.readings.len());
     for signed in &inputs.readings {
         let id = signed.identity();
         match chain.check_reading(signed) {
-            Ok((reading, _)) => {
-                per_binding
-                    .entry(signed.device_key)
-                    .or_default()
-                    .entry((reading.sequence, signed.message))
-                    .or_insert(energy::Reading { id, message: signed.message, reading });
-            }
+            Ok((reading, _)) => valid.push((
+                signed.device_key,
+                energy::Reading { id, message: signed.message, reading },
+            )),
             Err(reason) => rejected.push(RejectedInput {
                 id,
                 input: InputKind::Reading,
@@ -213,10 +209,22 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
             }),
         }
     }
+    let order = |a: &([u8; 32], energy::Reading), b: &([u8; 32], energy::Reading)| {
+        a.0.cmp(&b.0)
+            .then(a.1.reading.sequence.cmp(&b.1.reading.sequence))
+            .then_with(|| a.1.message.cmp(&b.1.message))
+    };
+    valid.sort_unstable_by(order);
+    valid.dedup_by(|a, b| order(a, b).is_eq());
     let mut by_node: BTreeMap<[u8; 32], Vec<BindingReadings>> = BTreeMap::new();
-    for (key, readings) in per_binding {
+    let mut valid = valid.into_iter().peekable();
+    while let Some((key, first)) = valid.next() {
+        let mut readings = vec![first];
+        while let Some((_, next)) = valid.next_if(|(k, _)| *k == key) {
+            readings.push(next);
+        }
         let Some(binding) = chain.bindings.get(&key) else { continue };
-        by_node.entry(binding.node).or_default().push((key, readings.into_values().collect()));
+        by_node.entry(binding.node).or_default().push((key, readings));
     }
 
     let mut work =

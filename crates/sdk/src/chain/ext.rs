@@ -71,18 +71,21 @@ pub trait ChainExt: Chain {
     where
         T: AccountDeserialize + Send + 'static,
     {
+        // Decoded batch by batch: a million accounts are never held twice (raw and decoded).
         let mut out = Vec::with_capacity(addresses.len());
-        for f in self.read_many(addresses, None).await? {
-            let account = match &f.account {
-                Some(a) => Some(decode::<T>(f.address, a, &owner, kind)?),
-                None => None,
-            };
-            out.push(Fetched {
-                address: f.address,
-                slot: f.slot,
-                unix_timestamp: f.unix_timestamp,
-                account,
-            });
+        for batch in addresses.chunks(MAX_READ_ACCOUNTS) {
+            for f in self.read_many(batch, None).await? {
+                let account = match &f.account {
+                    Some(a) => Some(decode::<T>(f.address, a, &owner, kind)?),
+                    None => None,
+                };
+                out.push(Fetched {
+                    address: f.address,
+                    slot: f.slot,
+                    unix_timestamp: f.unix_timestamp,
+                    account,
+                });
+            }
         }
         Ok(out)
     }
