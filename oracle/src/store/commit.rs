@@ -1,5 +1,7 @@
 //! Group commit of signed inputs.
 //!
+//! Commits go through a connection of their own (see [`Store`]'s `committer`).
+//!
 //! Why: every commit waits for its fsync (`synchronous = FULL`; `synchronous_commit = on`),
 //! and with one writer, clients sending concurrently would each wait for all the fsyncs
 //! queued before theirs. Instead every batch joins a queue; whoever holds the write lock takes
@@ -19,7 +21,7 @@ use sqlx::{Any, Row, Transaction};
 use tokio::sync::oneshot;
 
 use super::rows::{self, NewReading, NewReceipt};
-use super::{Inserted, Store, StoreError};
+use super::{Backend, Inserted, Store, StoreError};
 
 /// Rows per `INSERT` statement: 11 × 256 parameters stays far under SQLite's 32,766 and
 /// PostgreSQL's 65,535.
@@ -89,17 +91,17 @@ impl Store {
 
     /// Every job's rows in one transaction; per job, per row, what happened.
     async fn commit_jobs(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.committer.begin().await?;
         // Identities committed by an earlier row of this transaction.
         let mut seen = HashSet::new();
         let mut out = Vec::with_capacity(jobs.len());
         for job in jobs {
             let answers = match &job.batch {
                 Batch::Readings(items) => {
-                    insert_rows(&mut tx, items, job.received_at, &mut seen).await?
+                    insert_rows(&mut tx, self.backend, items, job.received_at, &mut seen).await?
                 }
                 Batch::Receipts(items) => {
-                    insert_rows(&mut tx, items, job.received_at, &mut seen).await?
+                    insert_rows(&mut tx, self.backend, items, job.received_at, &mut seen).await?
                 }
             };
             out.push(answers);
@@ -109,8 +111,11 @@ impl Store {
     }
 }
 
-/// `$a, $b, …` groups of `columns` placeholders for `rows` rows.
-fn values(rows: usize, columns: usize) -> String {
+/// Groups of `columns` placeholders for `rows` rows: `$1, $2, …` for PostgreSQL, and `?`
+/// for SQLite. Why not `$n` there too: binding looks up each numbered parameter's name in a
+/// list as long as the statement's parameters (`sqlite3_bind_parameter_name`), which at
+/// 256 rows × 9 columns cost more than the insert; anonymous `?` are bound by position.
+fn values(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows.saturating_mul(columns).saturating_mul(5));
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -118,7 +123,10 @@ fn values(rows: usize, columns: usize) -> String {
             if c > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", r * columns + c + 1));
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => sql.push_str(&format!("${}", r * columns + c + 1)),
+            }
         }
         sql.push(')');
     }
@@ -232,6 +240,7 @@ impl InputRow for NewReceipt {
 /// `items` in statements of [`ROWS_PER_STATEMENT`] rows; per row, what happened.
 async fn insert_rows<R: InputRow>(
     tx: &mut Transaction<'static, Any>,
+    backend: Backend,
     items: &[R],
     received_at: i64,
     seen: &mut HashSet<Hash32>,
@@ -242,7 +251,7 @@ async fn insert_rows<R: InputRow>(
             "INSERT INTO {} ({}) VALUES {} ON CONFLICT (identity) DO NOTHING RETURNING identity",
             R::TABLE,
             R::COLUMNS.join(", "),
-            values(chunk.len(), R::COLUMNS.len())
+            values(backend, chunk.len(), R::COLUMNS.len())
         );
         let query = chunk.iter().fold(sqlx::query(&sql), |q, r| r.bind(q, received_at));
         let returned = returned(query, tx).await?;
@@ -299,8 +308,9 @@ mod tests {
 
     #[test]
     fn placeholders_number_every_column_of_every_row() {
-        assert_eq!(values(1, 2), "($1, $2)");
-        assert_eq!(values(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(Backend::Postgres, 1, 2), "($1, $2)");
+        assert_eq!(values(Backend::Postgres, 2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(values(Backend::Sqlite, 2, 3), "(?, ?, ?), (?, ?, ?)");
     }
 
     #[test]

@@ -50,12 +50,17 @@ pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres")
 /// connection, stalling ingest) comes every 64 MiB of WAL instead of every 4 MiB. Measured by
 /// `oracle-bench` (131,072 readings): about 2× faster ingest; memory-mapped reads added
 /// nothing but resident file pages, so they are off.
-const SQLITE_PRAGMAS: [&str; 5] = [
+/// Temporary files in memory: a multi-row insert keeps a statement journal (the original of
+/// every page it changes, so a failing row can roll back only that statement); on disk that
+/// doubled the write calls of a commit. The journal only ever undoes an open statement, so
+/// nothing durable depends on it.
+const SQLITE_PRAGMAS: [&str; 6] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA cache_size = -65536",
     "PRAGMA wal_autocheckpoint = 16384",
+    "PRAGMA temp_store = MEMORY",
 ];
 
 /// A server configured with `synchronous_commit = off` would answer before the WAL is
@@ -138,6 +143,11 @@ pub struct Counts {
 
 pub struct Store {
     pool: AnyPool,
+    /// The one connection group commits write through. SQLite drops a connection's page
+    /// cache whenever another connection wrote since its last transaction, so commits that
+    /// took any pooled connection re-read their index pages every time; a connection of
+    /// their own keeps them cached.
+    committer: AnyPool,
     backend: Backend,
     /// SQLite has one writer: serialising our writes here avoids busy retries and lets a
     /// graceful shutdown wait for the write in flight.
@@ -152,24 +162,16 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new()
-            .max_connections(4)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    let session: &[&str] = match backend {
-                        Backend::Sqlite => &SQLITE_PRAGMAS,
-                        Backend::Postgres => &[POSTGRES_SESSION],
-                    };
-                    for statement in session {
-                        sqlx::query(statement).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(url)
-            .await?;
+        let pool = connect(url, backend, 4).await?;
         backend.migrator().run(&pool).await?;
-        Ok(Self { pool, backend, write: Mutex::new(()), queue: commit::CommitQueue::default() })
+        let committer = connect(url, backend, 1).await?;
+        Ok(Self {
+            pool,
+            committer,
+            backend,
+            write: Mutex::new(()),
+            queue: commit::CommitQueue::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -292,6 +294,7 @@ impl Store {
     /// Waits for the write in flight, then closes every connection (checkpointing the WAL).
     pub async fn close(&self) {
         let _guard = self.write.lock().await;
+        self.committer.close().await;
         self.pool.close().await;
     }
 
@@ -299,6 +302,27 @@ impl Store {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// A pool of up to `connections` to `url`, each with the backend's session settings.
+async fn connect(url: &str, backend: Backend, connections: u32) -> Result<AnyPool, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(connections)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                let session: &[&str] = match backend {
+                    Backend::Sqlite => &SQLITE_PRAGMAS,
+                    Backend::Postgres => &[POSTGRES_SESSION],
+                };
+                for statement in session {
+                    sqlx::query(statement).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?;
+    Ok(pool)
 }
 
 /// A single-row `INSERT … ON CONFLICT DO NOTHING`'s outcome.
