@@ -100,15 +100,9 @@ async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Re
     let start = o.ingest.settings.clock.start(epoch).map_err(|_| {
         error(StatusCode::BAD_REQUEST, format!("epoch {epoch} is beyond the clock"))
     })?;
-    let keys: Vec<[u8; 32]> = out
-        .iter()
-        .map(|r| r.device_key)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
     // Exactly what crediting reads (§9.3: the start boundary and the low counter, a maximum
     // over every earlier reading of the key), so peers can reach the same result.
-    out.extend(store.device_readings_before(&keys, start).await.map_err(internal)?);
+    out.extend(store.earlier_readings_of_epoch_keys(epoch, start).await.map_err(internal)?);
     gridmint_protocol::crediting::canonical_readings(&mut out);
     Ok(out)
 }

@@ -86,7 +86,7 @@ pub async fn gather(
     let reading_keys: Vec<[u8; 32]> =
         readings.iter().map(|r| r.device_key).collect::<BTreeSet<_>>().into_iter().collect();
     // The start boundary and the low counter (§9.3) come from earlier readings of the keys.
-    readings.extend(store.device_readings_before(&reading_keys, ctx.start).await?);
+    readings.extend(store.earlier_readings_of_epoch_keys(ctx.epoch, ctx.start).await?);
     canonical_readings(&mut readings);
     canonical_receipts(&mut receipts);
 

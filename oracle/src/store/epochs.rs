@@ -10,9 +10,6 @@ use sqlx::Row;
 use super::rows::{self, from_db, to_db};
 use super::{Store, StoreError};
 
-/// Identities per `IN (...)` query.
-const KEYS_CHUNK: usize = 500;
-
 /// The cumulative state after one finalized epoch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LedgerRow {
@@ -60,28 +57,27 @@ fn hash(v: Vec<u8>) -> Result<Hash32, StoreError> {
 }
 
 impl Store {
-    /// Every stored reading signed by one of `keys` and timestamped before `before`.
-    pub async fn device_readings_before(
+    /// Every stored reading timestamped before `before` whose device key signed a reading of
+    /// `epoch`: the history the close needs next to the epoch's own readings (§9.3's start
+    /// boundary and low counter).
+    ///
+    /// One query with the keys as a subquery, not the keys as bound lists: at a million keys,
+    /// thousands of `IN (…)` statements made PostgreSQL's generic plan scan the table for each.
+    pub async fn earlier_readings_of_epoch_keys(
         &self,
-        keys: &[[u8; 32]],
+        epoch: u64,
         before: i64,
     ) -> Result<Vec<SignedReading>, StoreError> {
+        let mut rows = sqlx::query(
+            "SELECT device_key, message, signature FROM readings WHERE timestamp < $1 AND \
+             device_key IN (SELECT device_key FROM readings WHERE epoch = $2)",
+        )
+        .bind(before)
+        .bind(to_db(epoch))
+        .fetch(self.pool());
         let mut out = Vec::new();
-        for chunk in keys.chunks(KEYS_CHUNK) {
-            let params: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT device_key, message, signature FROM readings WHERE timestamp < $1 AND \
-                 device_key IN ({})",
-                params.join(", ")
-            );
-            let mut query = sqlx::query(&sql).bind(before);
-            for key in chunk {
-                query = query.bind(key.to_vec());
-            }
-            let mut rows = query.fetch(self.pool());
-            while let Some(row) = rows.try_next().await? {
-                out.push(rows::reading_from_row(&row)?);
-            }
+        while let Some(row) = rows.try_next().await? {
+            out.push(rows::reading_from_row(&row)?);
         }
         Ok(out)
     }

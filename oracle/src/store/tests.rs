@@ -57,7 +57,7 @@ store_tests!(
     epoch_queries_read_only_the_epoch_through_an_index,
     reopening_an_existing_database_keeps_rows_and_skips_applied_migrations,
     existing_finds_stored_identities_across_chunks,
-    device_readings_before_selects_by_key_and_time,
+    earlier_readings_are_those_of_the_epochs_keys_before_its_start,
     snapshots_and_vote_intents_keep_the_first_write,
     the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch,
     manifests_corrections_and_veto_reasons_round_trip,
@@ -123,9 +123,9 @@ async fn u64_columns_round_trip_above_i64_max(db: TestDb) {
 
 async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
     let store = db.open().await;
-    // The close's queries (`epoch_readings`, `epoch_receipts`, `device_readings_before`) and
+    // The close's queries (`epoch_readings`, `epoch_receipts`,
+    // `earlier_readings_of_epoch_keys`) and
     // the per-node lookup of receipts.
-    let key: &[u8] = &[1; 32];
     for (sql, keys, index) in [
         (
             "SELECT device_key, message, signature FROM readings WHERE epoch = 3",
@@ -145,8 +145,8 @@ async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
         ),
         (
             "SELECT device_key, message, signature FROM readings WHERE timestamp < 5 AND \
-             device_key IN ($1)",
-            &[key],
+             device_key IN (SELECT device_key FROM readings WHERE epoch = 3)",
+            &[],
             "readings_key_sequence",
         ),
     ] {
@@ -192,16 +192,26 @@ async fn existing_finds_stored_identities_across_chunks(db: TestDb) {
     assert!(store.existing(Table::Receipts, &ids).await.expect("existing").is_empty());
 }
 
-async fn device_readings_before_selects_by_key_and_time(db: TestDb) {
+async fn earlier_readings_are_those_of_the_epochs_keys_before_its_start(db: TestDb) {
     let store = db.open().await;
-    let early = reading(1, 4, 1, 1_010);
-    let late = reading(1, 4, 2, 1_200);
-    let other = reading(2, 5, 1, 1_010);
-    store.insert_readings(&[early.clone(), late, other], 0).await.expect("insert");
-    let key = early.signed.device_key;
-    let found = store.device_readings_before(&[key], 1_100).await.expect("query");
-    assert_eq!(found, vec![early.signed]);
-    assert!(store.device_readings_before(&[], 9_999).await.expect("query").is_empty());
+    // Given key 1 with readings in epochs 0 and 1, key 2 only in epoch 0, and key 3 before
+    // genesis and in epoch 1
+    let a0 = reading(1, 4, 1, 1_010);
+    let a1 = reading(1, 4, 2, 1_120);
+    let a2 = reading(1, 4, 3, 1_150);
+    let b0 = reading(2, 5, 1, 1_010);
+    let c_early = reading(3, 6, 1, 990);
+    let c1 = reading(3, 6, 2, 1_130);
+    let all = [a0.clone(), a1, a2, b0, c_early.clone(), c1];
+    store.insert_readings(&all, 0).await.expect("insert");
+    // When the close of epoch 1 asks for the history of its keys
+    let mut found = store.earlier_readings_of_epoch_keys(1, 1_100).await.expect("query");
+    found.sort_by_key(SignedReading::identity);
+    // Then it gets every earlier reading of keys 1 and 3 (each once), none of key 2's
+    let mut expected = vec![a0.signed, c_early.signed];
+    expected.sort_by_key(SignedReading::identity);
+    assert_eq!(found, expected);
+    assert!(store.earlier_readings_of_epoch_keys(7, 9_999).await.expect("query").is_empty());
 }
 
 async fn snapshots_and_vote_intents_keep_the_first_write(db: TestDb) {
