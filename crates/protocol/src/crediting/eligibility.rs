@@ -46,7 +46,7 @@ pub struct NodeCredit {
 pub(crate) fn node_credit(
     chain: &Chain<'_>,
     node: &NodeInput,
-    bindings: &[BindingReadings],
+    bindings: &[BindingReadings<'_>],
     work: NodeWork,
     energy_stake_cap: u128,
 ) -> (NodeCredit, Vec<Hash32>) {

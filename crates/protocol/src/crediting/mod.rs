@@ -155,7 +155,7 @@ pub struct EpochCredit {
 }
 
 /// A device key and its distinct valid readings, ordered by sequence, then message bytes.
-pub(crate) type BindingReadings = ([u8; 32], Vec<energy::Reading>);
+pub(crate) type BindingReadings<'a> = ([u8; 32], &'a [energy::Reading]);
 
 /// `min(x, 2⁶⁴ − 1)`: every cap is computed exactly in 128 bits, then saturated.
 pub(crate) fn sat64(x: u128) -> u64 {
@@ -216,15 +216,21 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     };
     valid.sort_unstable_by(order);
     valid.dedup_by(|a, b| order(a, b).is_eq());
-    let mut by_node: BTreeMap<[u8; 32], Vec<BindingReadings>> = BTreeMap::new();
-    let mut valid = valid.into_iter().peekable();
-    while let Some((key, first)) = valid.next() {
-        let mut readings = vec![first];
-        while let Some((_, next)) = valid.next_if(|(k, _)| *k == key) {
-            readings.push(next);
+    // Each key's run of readings, then the readings alone (collected in place: one buffer),
+    // which the nodes borrow by key.
+    let mut runs: Vec<([u8; 32], usize)> = Vec::new(); // (key, first index)
+    for (i, (key, _)) in valid.iter().enumerate() {
+        if runs.last().is_none_or(|(last, _)| last != key) {
+            runs.push((*key, i));
         }
-        let Some(binding) = chain.bindings.get(&key) else { continue };
-        by_node.entry(binding.node).or_default().push((key, readings));
+    }
+    let valid: Vec<energy::Reading> = valid.into_iter().map(|(_, reading)| reading).collect();
+    let mut by_node: BTreeMap<[u8; 32], Vec<BindingReadings>> = BTreeMap::new();
+    for (n, (key, first)) in runs.iter().enumerate() {
+        let end = runs.get(n.saturating_add(1)).map_or(valid.len(), |(_, next)| *next);
+        let Some(binding) = chain.bindings.get(key) else { continue };
+        let readings = valid.get(*first..end).unwrap_or_default();
+        by_node.entry(binding.node).or_default().push((*key, readings));
     }
 
     let mut work =
