@@ -102,7 +102,10 @@ async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Re
     })?;
     // Exactly what crediting reads (§9.3: the start boundary and the low counter, a maximum
     // over every earlier reading of the key), so peers can reach the same result.
-    out.extend(store.earlier_readings_of_epoch_keys(epoch, start).await.map_err(internal)?);
+    // Only keys of the readings above (one committed in between is left out, as in `gather`).
+    let keys: std::collections::BTreeSet<[u8; 32]> = out.iter().map(|r| r.device_key).collect();
+    let earlier = store.earlier_readings_of_epoch_keys(epoch, start).await.map_err(internal)?;
+    out.extend(earlier.into_iter().filter(|r| keys.contains(&r.device_key)));
     gridmint_protocol::crediting::canonical_readings(&mut out);
     Ok(out)
 }

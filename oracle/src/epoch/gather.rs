@@ -86,7 +86,11 @@ pub async fn gather(
     let reading_keys: Vec<[u8; 32]> =
         readings.iter().map(|r| r.device_key).collect::<BTreeSet<_>>().into_iter().collect();
     // The start boundary and the low counter (§9.3) come from earlier readings of the keys.
-    readings.extend(store.earlier_readings_of_epoch_keys(ctx.epoch, ctx.start).await?);
+    // A second statement: a key whose first reading of the epoch committed in between is
+    // left out, so the history matches the readings read above.
+    let earlier = store.earlier_readings_of_epoch_keys(ctx.epoch, ctx.start).await?;
+    readings
+        .extend(earlier.into_iter().filter(|r| reading_keys.binary_search(&r.device_key).is_ok()));
     canonical_readings(&mut readings);
     canonical_receipts(&mut receipts);
 

@@ -120,7 +120,7 @@ impl Ingest {
         items: Vec<Item<SignedReading>>,
     ) -> Result<Vec<Answer>, StoreError> {
         let this = Arc::clone(self);
-        self.process(items, Some(&self.reading_limit), move |rows| async move {
+        self.process(items, Some(reading_limit), move |rows| async move {
             this.store.insert_readings(&rows, now()).await
         })
         .await
@@ -156,16 +156,16 @@ impl Ingest {
         items: Vec<Item<SignedReceipt>>,
     ) -> Result<Vec<Answer>, StoreError> {
         let this = Arc::clone(self);
-        self.process(items, Some(&self.receipt_limit), move |rows| async move {
+        self.process(items, Some(receipt_limit), move |rows| async move {
             this.store.insert_receipts(&rows, now()).await
         })
         .await
     }
 
     async fn process<K, F, Fut>(
-        &self,
+        self: &Arc<Self>,
         items: Vec<Item<K>>,
-        limiter: Option<&RateLimiter>,
+        limit: Option<Limit>,
         insert: F,
     ) -> Result<Vec<Answer>, StoreError>
     where
@@ -173,6 +173,7 @@ impl Ingest {
         F: FnOnce(Vec<K::Row>) -> Fut,
         Fut: std::future::Future<Output = Result<Vec<Inserted>, StoreError>> + Send + 'static,
     {
+        let limiter = limit.map(|of| of(self));
         // Signatures: CPU-bound, so off the async worker threads.
         let deployment = self.settings.deployment;
         let checked = tokio::task::spawn_blocking(move || {
@@ -205,7 +206,9 @@ impl Ingest {
         // Rate: normally every admitted input fits its device's limit, and a duplicate gives
         // its slot back once the insert says so, so the store is asked once (the insert).
         // Only when some input does not fit are the stored ones looked up first: an input
-        // already stored is a duplicate whatever the rate (resending never throttles).
+        // already stored is a duplicate whatever the rate (resending never throttles). While
+        // a resend holds a slot, a concurrent request of the same device minute can find it
+        // full: that answer is the retryable `rate_limited`, and a retry fits.
         let ids: Vec<[u8; 32]> = admitted.iter().map(|(_, row, _)| K::identity(row)).collect();
         let prepaid = limiter.is_some_and(|l| take_all(l, admitted.iter().map(|(_, _, c)| c)));
         let known = match limiter {
@@ -233,22 +236,35 @@ impl Ingest {
         if rows.is_empty() {
             return Ok(finish(answers));
         }
-        // Spawned so the commit completes even if the client goes away mid-request.
-        let inserted = match tokio::spawn(insert(rows)).await {
-            Ok(Ok(inserted)) => inserted,
-            Ok(Err(e)) => return Err(release_all(limiter, &meta, e)),
+        // Spawned so the commit completes even if the client goes away mid-request; the slots
+        // of duplicates (of every row, when the insert failed) are given back in the task
+        // too, so a request dropped mid-commit leaks none.
+        let this = Arc::clone(self);
+        let slots: Vec<(Checked, bool)> =
+            meta.iter().map(|(_, _, c, taken)| (*c, *taken)).collect();
+        let insert = insert(rows);
+        let task = tokio::spawn(async move {
+            let result = insert.await;
+            if let Some(l) = limit.map(|of| of(&this)) {
+                for (i, (c, taken)) in slots.iter().enumerate() {
+                    let back =
+                        result.as_ref().map_or(true, |d| d.get(i) == Some(&Inserted::Duplicate));
+                    if *taken && back {
+                        l.release(&c.device_key, c.device_time);
+                    }
+                }
+            }
+            result
+        });
+        let inserted = match task.await {
+            Ok(result) => result?,
             Err(e) => return Err(release_all(limiter, &meta, StoreError::Task(e.to_string()))),
         };
-        for ((index, id, c, taken), done) in meta.iter().zip(inserted) {
+        for ((index, id, _, _), done) in meta.iter().zip(inserted) {
             let identity = wire::hex(id);
             let answer = match done {
                 Inserted::Accepted => Answer::Accepted { identity },
-                Inserted::Duplicate => {
-                    if let (true, Some(l)) = (*taken, limiter) {
-                        l.release(&c.device_key, c.device_time);
-                    }
-                    Answer::Duplicate { identity }
-                }
+                Inserted::Duplicate => Answer::Duplicate { identity },
             };
             if let Some(slot) = answers.get_mut(*index) {
                 *slot = Some(answer);
@@ -263,6 +279,17 @@ impl Ingest {
         let row = signed.row(&self.settings.clock).ok_or(Reject::Malformed)?;
         Ok((row, c))
     }
+}
+
+/// Which of the ingest's rate limiters an input kind counts against.
+type Limit = fn(&Ingest) -> &RateLimiter;
+
+fn reading_limit(ingest: &Ingest) -> &RateLimiter {
+    &ingest.reading_limit
+}
+
+fn receipt_limit(ingest: &Ingest) -> &RateLimiter {
+    &ingest.receipt_limit
 }
 
 /// Every index is filled by `process`; a gap would be a bug, answered as retryable.

@@ -50,18 +50,20 @@ pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres")
 /// connection, stalling ingest) comes every 64 MiB of WAL instead of every 4 MiB. Measured by
 /// `oracle-bench` (131,072 readings): about 2× faster ingest; memory-mapped reads added
 /// nothing but resident file pages, so they are off.
-/// Temporary files in memory: a multi-row insert keeps a statement journal (the original of
-/// every page it changes, so a failing row can roll back only that statement); on disk that
-/// doubled the write calls of a commit. The journal only ever undoes an open statement, so
-/// nothing durable depends on it.
-const SQLITE_PRAGMAS: [&str; 6] = [
+const SQLITE_PRAGMAS: [&str; 5] = [
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = FULL",
     "PRAGMA busy_timeout = 10000",
     "PRAGMA cache_size = -65536",
     "PRAGMA wal_autocheckpoint = 16384",
-    "PRAGMA temp_store = MEMORY",
 ];
+
+/// The committer's temporary files in memory: a multi-row insert keeps a statement journal
+/// (the original of every page it changes, so a failing row can roll back only that
+/// statement); on disk that doubled the write calls of a commit. The journal only ever undoes
+/// an open statement, so nothing durable depends on it. Only the committer: migrations and
+/// large reads may sort more than fits in memory.
+const SQLITE_COMMITTER_PRAGMAS: [&str; 1] = ["PRAGMA temp_store = MEMORY"];
 
 /// A server configured with `synchronous_commit = off` would answer before the WAL is
 /// flushed; the session setting restores the promise whatever the server default.
@@ -162,9 +164,9 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
         let backend = Backend::from_url(url)?;
         sqlx::any::install_default_drivers();
-        let pool = connect(url, backend, 4).await?;
+        let pool = connect(url, backend, 4, &[]).await?;
         backend.migrator().run(&pool).await?;
-        let committer = connect(url, backend, 1).await?;
+        let committer = connect(url, backend, 1, &SQLITE_COMMITTER_PRAGMAS).await?;
         Ok(Self {
             pool,
             committer,
@@ -304,15 +306,21 @@ impl Store {
     }
 }
 
-/// A pool of up to `connections` to `url`, each with the backend's session settings.
-async fn connect(url: &str, backend: Backend, connections: u32) -> Result<AnyPool, StoreError> {
+/// A pool of up to `connections` to `url`, each with the backend's session settings (and
+/// `sqlite_extra` on SQLite).
+async fn connect(
+    url: &str,
+    backend: Backend,
+    connections: u32,
+    sqlite_extra: &'static [&'static str],
+) -> Result<AnyPool, StoreError> {
     let pool = AnyPoolOptions::new()
         .max_connections(connections)
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
-                let session: &[&str] = match backend {
-                    Backend::Sqlite => &SQLITE_PRAGMAS,
-                    Backend::Postgres => &[POSTGRES_SESSION],
+                let session: Vec<&str> = match backend {
+                    Backend::Sqlite => SQLITE_PRAGMAS.iter().chain(sqlite_extra).copied().collect(),
+                    Backend::Postgres => vec![POSTGRES_SESSION],
                 };
                 for statement in session {
                     sqlx::query(statement).execute(&mut *conn).await?;
