@@ -53,9 +53,25 @@ impl CommitQueue {
     fn take(&self) -> Vec<Job> {
         std::mem::take(&mut *self.jobs.lock().unwrap_or_else(|p| p.into_inner()))
     }
+
+    fn len(&self) -> usize {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
 }
 
 impl Store {
+    /// Test hook: holds the write lock, so commits queue until the guard is dropped.
+    #[doc(hidden)]
+    pub async fn hold_writes(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.write.lock().await
+    }
+
+    /// Test hook: batches waiting for a commit.
+    #[doc(hidden)]
+    pub fn queued_batches(&self) -> usize {
+        self.queue.len()
+    }
+
     /// Inserts `batch` (in a commit shared with concurrent batches); answers per row, in
     /// order: `Accepted` for the first copy of an identity ever committed, else `Duplicate`.
     pub(super) async fn insert_grouped(

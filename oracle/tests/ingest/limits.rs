@@ -102,6 +102,41 @@ async fn rate_limit_counts_device_time_and_answers_429_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_resend_dropped_mid_commit_gives_its_slot_back() {
+    let h = Harness::start(Limits { readings_per_minute: 2, ..LIMITS }).await;
+    let (key, id) = (&h.node.device, h.node.node_id);
+    let minute = 7_200 - (h.staking.genesis_time + 7_200).rem_euclid(60);
+    let stored = signed_reading(key, &h.reading(id, 300, minute));
+    let r = h.post_json("/v1/readings", reading_json(&stored)).await;
+    assert_eq!(r.outcomes(), [accepted()]);
+
+    // Given commits held, When a resend of the stored reading is queued for its commit and
+    // its request then dropped (the client went away)
+    let writes = h.ingest.store.hold_writes().await;
+    let ingest = std::sync::Arc::clone(&h.ingest);
+    let resend = tokio::spawn(async move { ingest.readings(vec![Ok(stored)]).await });
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while h.ingest.store.queued_batches() == 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the resend never reached the commit");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    resend.abort();
+    drop(writes);
+
+    // Then, once its commit ran, the minute's second slot is free for a new reading.
+    let new = reading_json(&signed_reading(key, &h.reading(id, 301, minute + 1)));
+    loop {
+        let r = h.post_json("/v1/readings", new.clone()).await;
+        if r.outcomes() == [accepted()] {
+            break;
+        }
+        assert_eq!(r.outcomes(), [rejected("rate_limited")]);
+        assert!(tokio::time::Instant::now() < deadline, "the resend's slot was never given back");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn garbled_bodies_never_yield_a_server_error() {
     let h = Harness::start(LIMITS).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x6d69_6e74);
