@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gridmint_oracle::config::Config as OracleConfig;
 use gridmint_oracle::ingest::bindings_file::FileBinding;
@@ -30,13 +30,17 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let started = Instant::now();
-    loop {
-        if let Some(v) = check().await {
-            return v;
+    let poll = async {
+        loop {
+            if let Some(v) = check().await {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(started.elapsed() < DEADLINE, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    match tokio::time::timeout(DEADLINE, poll).await {
+        Ok(v) => v,
+        Err(_) => panic!("timed out waiting for {what}"),
     }
 }
 

@@ -42,16 +42,21 @@ async fn transaction(rpc: &RpcClient, signature: &str) -> (Value, Duration) {
     let config = json!({"encoding": "json", "commitment": "confirmed",
                         "maxSupportedTransactionVersion": 0});
     let start = Instant::now();
-    loop {
-        let tx: Value = rpc
-            .send(RpcRequest::GetTransaction, json!([signature, config]))
-            .await
-            .expect("getTransaction");
-        if !tx.is_null() {
-            return (tx, start.elapsed());
+    let poll = async {
+        loop {
+            let tx: Value = rpc
+                .send(RpcRequest::GetTransaction, json!([signature, config.clone()]))
+                .await
+                .expect("getTransaction");
+            if !tx.is_null() {
+                return tx;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        assert!(start.elapsed() < TRANSACTION_DEADLINE, "{signature}: getTransaction stays null");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    match tokio::time::timeout(TRANSACTION_DEADLINE, poll).await {
+        Ok(tx) => (tx, start.elapsed()),
+        Err(_) => panic!("{signature}: getTransaction stays null"),
     }
 }
 
