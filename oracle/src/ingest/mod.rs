@@ -216,7 +216,8 @@ impl Ingest {
             _ => HashSet::new(),
         };
         let mut rows = Vec::with_capacity(admitted.len());
-        let mut meta = Vec::with_capacity(admitted.len()); // (index, identity, checked, slot taken)
+        let mut meta = Vec::with_capacity(admitted.len()); // (answer index, identity)
+        let mut slots = Vec::with_capacity(admitted.len()); // (checked, slot taken), per row
         for ((index, row, c), id) in admitted.into_iter().zip(ids) {
             let taken = match limiter {
                 None => false,
@@ -231,7 +232,8 @@ impl Ingest {
                 }
             };
             rows.push(row);
-            meta.push((index, id, c, taken));
+            meta.push((index, id));
+            slots.push((c, taken));
         }
         if rows.is_empty() {
             return Ok(finish(answers));
@@ -240,8 +242,7 @@ impl Ingest {
         // of duplicates (of every row, when the insert failed) are given back in the task
         // too, so a request dropped mid-commit leaks none.
         let this = Arc::clone(self);
-        let slots: Vec<(Checked, bool)> =
-            meta.iter().map(|(_, _, c, taken)| (*c, *taken)).collect();
+        let on_panic = slots.clone(); // the task's slots, if it never gives them back
         let insert = insert(rows);
         let task = tokio::spawn(async move {
             let result = insert.await;
@@ -258,9 +259,9 @@ impl Ingest {
         });
         let inserted = match task.await {
             Ok(result) => result?,
-            Err(e) => return Err(release_all(limiter, &meta, StoreError::Task(e.to_string()))),
+            Err(e) => return Err(release_all(limiter, &on_panic, StoreError::Task(e.to_string()))),
         };
-        for ((index, id, _, _), done) in meta.iter().zip(inserted) {
+        for ((index, id), done) in meta.iter().zip(inserted) {
             let identity = wire::hex(id);
             let answer = match done {
                 Inserted::Accepted => Answer::Accepted { identity },
@@ -315,11 +316,11 @@ fn take_all<'a>(limiter: &RateLimiter, checked: impl Iterator<Item = &'a Checked
 
 fn release_all(
     limiter: Option<&RateLimiter>,
-    meta: &[(usize, [u8; 32], Checked, bool)],
+    slots: &[(Checked, bool)],
     e: StoreError,
 ) -> StoreError {
     let Some(limiter) = limiter else { return e };
-    for (_, _, c, taken) in meta {
+    for (c, taken) in slots {
         if *taken {
             limiter.release(&c.device_key, c.device_time);
         }
