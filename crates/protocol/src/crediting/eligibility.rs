@@ -64,7 +64,10 @@ pub(crate) fn node_credit(
     } else {
         Vec::new()
     };
-    let mut energy = NodeEnergy::default();
+    // Sized for the bindings: a vector's first push reserves four of its elements, which
+    // for `BindingEnergy` is over a kilobyte per node.
+    let mut energy =
+        NodeEnergy { bindings: Vec::with_capacity(bindings.len()), ..Default::default() };
     let mut ids = Vec::new();
     let mut buckets = Vec::new();
     let mut sum: u128 = 0;

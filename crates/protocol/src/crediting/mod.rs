@@ -30,8 +30,6 @@ pub(crate) mod tests;
 #[cfg(test)]
 mod vectors;
 
-use std::collections::BTreeMap;
-
 use crate::emission::EmissionError;
 use crate::merkle::Hash32;
 use crate::rewards::{RewardError, RewardParams, MAX_STAKE_DECIMALS};
@@ -216,30 +214,42 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     };
     valid.sort_unstable_by(order);
     valid.dedup_by(|a, b| order(a, b).is_eq());
-    // Each key's run of readings, then the readings alone (collected in place: one buffer),
-    // which the nodes borrow by key.
-    let mut runs: Vec<([u8; 32], usize)> = Vec::new(); // (key, first index)
-    for (i, (key, _)) in valid.iter().enumerate() {
-        if runs.last().is_none_or(|(last, _)| last != key) {
-            runs.push((*key, i));
+    // Each bound key's run of readings, tagged with its binding's node, then stably sorted
+    // by node: a node's bindings are one slice, in key order. (Sorting one list, not a map
+    // of lists: a small list per node costs hundreds of bytes at a million nodes.)
+    let mut runs: Vec<([u8; 32], [u8; 32], usize, usize)> = Vec::new(); // (node, key, from, to)
+    let mut from = 0;
+    while let Some((key, _)) = valid.get(from) {
+        let len =
+            valid.get(from..).unwrap_or_default().iter().take_while(|(k, _)| k == key).count();
+        let to = from.saturating_add(len);
+        if let Some(binding) = chain.bindings.get(key) {
+            runs.push((binding.node, *key, from, to));
         }
+        from = to;
     }
+    runs.sort_by_key(|run| run.0);
     let valid: Vec<energy::Reading> = valid.into_iter().map(|(_, reading)| reading).collect();
-    let mut by_node: BTreeMap<[u8; 32], Vec<BindingReadings>> = BTreeMap::new();
-    for (n, (key, first)) in runs.iter().enumerate() {
-        let end = runs.get(n.saturating_add(1)).map_or(valid.len(), |(_, next)| *next);
-        let Some(binding) = chain.bindings.get(key) else { continue };
-        let readings = valid.get(*first..end).unwrap_or_default();
-        by_node.entry(binding.node).or_default().push((*key, readings));
-    }
+    let run_nodes: Vec<[u8; 32]> = runs.iter().map(|(node, ..)| *node).collect();
+    let by_node: Vec<BindingReadings> = runs
+        .iter()
+        .map(|(_, key, from, to)| (*key, valid.get(*from..*to).unwrap_or_default()))
+        .collect();
+    drop(runs);
 
     let mut work =
         work::credit_work(&chain, &|n| stake_cap(n, inputs.params.work_per_staked_token));
     rejected.append(&mut work.rejected);
     let mut nodes = Vec::with_capacity(chain.nodes.len());
-    let mut considered = Vec::new();
+    // At most every valid input once: sized up front rather than grown by copying.
+    let mut considered = Vec::with_capacity(valid.len().saturating_add(inputs.receipts.len()));
+    let mut next_run = 0; // `run_nodes` and `chain.nodes` are both sorted by node
     for (key, node) in &chain.nodes {
-        let bindings = by_node.get(key).map(Vec::as_slice).unwrap_or(&[]);
+        let skipped = run_nodes.get(next_run..).unwrap_or_default().iter().take_while(|n| *n < key);
+        let first = next_run.saturating_add(skipped.count());
+        let len = run_nodes.get(first..).unwrap_or_default().iter().take_while(|n| *n == key);
+        next_run = first.saturating_add(len.count());
+        let bindings = by_node.get(first..next_run).unwrap_or_default();
         let (node_work, work_ids) = work.nodes.remove(key).unwrap_or_default();
         let (credit, mut ids) = eligibility::node_credit(
             &chain,

@@ -18,19 +18,27 @@ pub fn input_leaf(identity: &Hash32) -> Hash32 {
 /// left to right with `inner_hash`, an odd last node is promoted unchanged, and no
 /// identity gives [`EMPTY_ROOT`].
 pub fn inputs_root(identities: &[Hash32]) -> Hash32 {
-    let mut sorted = identities.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut level: Vec<Hash32> = sorted.iter().map(input_leaf).collect();
+    let mut level = identities.to_vec();
+    level.sort_unstable();
+    level.dedup();
+    for id in level.iter_mut() {
+        *id = input_leaf(id);
+    }
+    // Each level is written over the front of the one below it: one buffer for the tree.
     while level.len() > 1 {
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [a, b] => inner_hash(a, b),
-                [a] => *a,
+        let pairs = level.len().div_ceil(2);
+        for i in 0..pairs {
+            let left = i.saturating_mul(2);
+            let node = match (level.get(left), level.get(left.saturating_add(1))) {
+                (Some(a), Some(b)) => inner_hash(a, b),
+                (Some(a), None) => *a,
                 _ => EMPTY_ROOT,
-            })
-            .collect();
+            };
+            if let Some(slot) = level.get_mut(i) {
+                *slot = node;
+            }
+        }
+        level.truncate(pairs);
     }
     level.first().copied().unwrap_or(EMPTY_ROOT)
 }
@@ -46,5 +54,30 @@ mod tests {
         assert_eq!(inputs_root(&ids), inner_hash(&inner_hash(&l1, &l2), &l3));
         assert_eq!(inputs_root(&[[9; 32]]), input_leaf(&[9; 32]));
         assert_eq!(inputs_root(&[]), EMPTY_ROOT);
+    }
+
+    /// The rule as stated: a new list per level.
+    #[allow(clippy::arithmetic_side_effects)]
+    fn by_levels(ids: &[Hash32]) -> Hash32 {
+        let mut sorted = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut level: Vec<Hash32> = sorted.iter().map(input_leaf).collect();
+        while level.len() > 1 {
+            level = level
+                .chunks(2)
+                .map(|p| if p.len() == 2 { inner_hash(&p[0], &p[1]) } else { p[0] })
+                .collect();
+        }
+        level.first().copied().unwrap_or(EMPTY_ROOT)
+    }
+
+    #[test]
+    fn the_in_place_tree_equals_the_tree_built_level_by_level() {
+        for n in 0u8..70 {
+            // Repeats and reverse order, so sorting and dedup are exercised too.
+            let ids: Vec<Hash32> = (0..n).rev().map(|i| [i / 2; 32]).collect();
+            assert_eq!(inputs_root(&ids), by_levels(&ids), "n = {n}");
+        }
     }
 }
