@@ -122,8 +122,12 @@ pub struct Oracle {
     status: Mutex<Status>,
 }
 
-/// Published closes kept in memory (older ones are recomputed on demand).
+/// Published closes kept in memory: at most this many, and only while they hold at most
+/// [`PUBLISHED_NODE_BUDGET`] nodes between them (older ones are recomputed on demand).
 const PUBLISHED_KEEP: usize = 8;
+/// A close of a million nodes holds about a gigabyte (credits with their explanations, the
+/// manifest, the tree): at that size only the newest two stay in memory.
+const PUBLISHED_NODE_BUDGET: usize = 2_000_000;
 
 impl Oracle {
     pub fn new(
