@@ -95,17 +95,12 @@ async fn status(State(o): State<Arc<Oracle>>) -> Response {
 
 /// The epoch's readings plus every earlier reading of their keys: the set `gather` credits.
 async fn epoch_readings(o: &Oracle, epoch: u64) -> Result<Vec<SignedReading>, Response> {
-    let store = &o.engine.store;
-    let mut out = store.epoch_readings(epoch).await.map_err(internal)?;
-    let start = o.ingest.settings.clock.start(epoch).map_err(|_| {
+    let end = o.ingest.settings.clock.end(epoch).map_err(|_| {
         error(StatusCode::BAD_REQUEST, format!("epoch {epoch} is beyond the clock"))
     })?;
     // Exactly what crediting reads (§9.3: the start boundary and the low counter, a maximum
     // over every earlier reading of the key), so peers can reach the same result.
-    // Only keys of the readings above (one committed in between is left out, as in `gather`).
-    let keys: std::collections::BTreeSet<[u8; 32]> = out.iter().map(|r| r.device_key).collect();
-    let earlier = store.earlier_readings_of_epoch_keys(epoch, start).await.map_err(internal)?;
-    out.extend(earlier.into_iter().filter(|r| keys.contains(&r.device_key)));
+    let mut out = o.engine.store.readings_of_epoch_keys(epoch, end).await.map_err(internal)?;
     gridmint_protocol::crediting::canonical_readings(&mut out);
     Ok(out)
 }

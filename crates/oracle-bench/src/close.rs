@@ -81,7 +81,7 @@ pub async fn load(seed: u64, n: usize, backends: &[Backend]) -> anyhow::Result<L
             next_report += n / 10 + 1;
         }
     }
-    let snapshot = serde_json::to_string(&world::snapshot(seed, n))?;
+    let snapshot = world::snapshot(seed, n).encode();
     let previous = LedgerRow {
         epoch: EPOCH - 1,
         manifest_hash: PREVIOUS_MANIFEST,

@@ -11,6 +11,12 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    // The oracle's own logs, e.g. `RUST_LOG=gridmint_oracle::epoch=debug` for each close's
+    // phases; nothing unless asked (the table is the output).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     if cfg!(debug_assertions) {
         eprintln!("note: debug build; measure with --profile bench-fast (or --release)");
     }

@@ -33,11 +33,10 @@ pub async fn credit_stored(
     epoch: u64,
 ) -> Result<Result<Credited, Unavailable>, TaskError> {
     // Only the snapshot the close used: one taken now could miss views (§8.4).
-    let Some(body) = engine.store.snapshot(epoch).await? else {
+    let Some(stored) = engine.store.snapshot(epoch).await? else {
         return Ok(Err(format!("no snapshot of epoch {epoch} in this store")));
     };
-    let snapshot: Snapshot =
-        serde_json::from_str(&body).map_err(|e| TaskError::Snapshot(e.to_string()))?;
+    let snapshot = Snapshot::decode(&stored)?;
     let ctx = EpochContext::new(config, engine.deployment, epoch)?;
     let chain = engine.chain.as_ref();
     let mut inputs = gather::gather(chain, &engine.store, &ctx, &snapshot).await?;

@@ -83,8 +83,8 @@ pub enum TaskError {
     Chain(#[from] ChainError),
     #[error("crediting refused the stored inputs: {0:?}")]
     Credit(CreditError),
-    #[error("stored snapshot is corrupt: {0}")]
-    Snapshot(String),
+    #[error(transparent)]
+    Snapshot(#[from] crate::epoch::snapshot::CorruptSnapshot),
     #[error("archive task failed: {0}")]
     Task(String),
     #[error("rewards config not found: is the deployment initialised and the RPC right?")]

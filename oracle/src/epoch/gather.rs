@@ -51,6 +51,12 @@ pub enum GatherError {
     UnknownKind(u8),
     #[error("deriving binding addresses failed: {0}")]
     Task(String),
+    #[error(
+        "the binding address stored for device key {} ({address}) holds another key's binding: \
+         the store's binding_addresses table is corrupt (delete its rows to derive them again)",
+        crate::ingest::wire::hex(key)
+    )]
+    WrongBindingAddress { key: [u8; 32], address: Pubkey },
 }
 
 impl EpochContext {
@@ -81,36 +87,44 @@ pub async fn gather(
     if snapshot.epoch != ctx.epoch {
         return Err(GatherError::WrongSnapshot { snapshot: snapshot.epoch, epoch: ctx.epoch });
     }
-    let mut readings = store.epoch_readings(ctx.epoch).await?;
+    let started = std::time::Instant::now();
+    // The epoch's readings with their keys' history: the start boundary and the low counter
+    // (§9.3) come from earlier readings of the keys.
+    let mut readings = store.readings_of_epoch_keys(ctx.epoch, ctx.end).await?;
     let mut receipts = store.epoch_receipts(ctx.epoch).await?;
     let reading_keys: Vec<[u8; 32]> =
         readings.iter().map(|r| r.device_key).collect::<BTreeSet<_>>().into_iter().collect();
-    // The start boundary and the low counter (§9.3) come from earlier readings of the keys.
-    // A second statement: a key whose first reading of the epoch committed in between is
-    // left out, so the history matches the readings read above.
-    let earlier = store.earlier_readings_of_epoch_keys(ctx.epoch, ctx.start).await?;
-    readings
-        .extend(earlier.into_iter().filter(|r| reading_keys.binary_search(&r.device_key).is_ok()));
+    let stored = started.elapsed();
     canonical_readings(&mut readings);
     canonical_receipts(&mut receipts);
 
-    let device_keys: BTreeSet<[u8; 32]> =
-        reading_keys.iter().copied().chain(receipts.iter().map(|r| r.device_key)).collect();
-    let keys: Vec<Pubkey> = device_keys.iter().map(|k| Pubkey::new_from_array(*k)).collect();
-    let addresses = binding_addresses(keys).await?;
-    let bindings = chain
-        .fetch_all::<DeviceBinding>(&addresses, ns::PROGRAM_ID, "device binding")
-        .await?
+    let device_keys: Vec<[u8; 32]> = reading_keys
+        .iter()
+        .copied()
+        .chain(receipts.iter().map(|r| r.device_key))
+        .collect::<BTreeSet<_>>()
         .into_iter()
-        .filter_map(|f| f.account)
-        .map(|b| BindingInput {
-            device_key: b.device_key.to_bytes(),
+        .collect();
+    let sorted = started.elapsed();
+    let addresses = binding_addresses(store, &device_keys).await?;
+    let derived = started.elapsed();
+    let fetched =
+        chain.fetch_all::<DeviceBinding>(&addresses, ns::PROGRAM_ID, "device binding").await?;
+    let mut bindings = Vec::with_capacity(fetched.len());
+    for (key, f) in device_keys.iter().zip(fetched) {
+        let Some(b) = f.account else { continue };
+        // A binding always names its key; another key here means the memo is wrong.
+        if b.device_key.to_bytes() != *key {
+            return Err(GatherError::WrongBindingAddress { key: *key, address: f.address });
+        }
+        bindings.push(BindingInput {
+            device_key: *key,
             node: b.node.to_bytes(),
             node_id: b.node_id,
             bound_at: b.bound_at,
             unbound_at: b.unbound_at,
-        })
-        .collect();
+        });
+    }
 
     let requester_keys: BTreeSet<[u8; 32]> = receipts
         .iter()
@@ -129,6 +143,16 @@ pub async fn gather(
         }
     }
 
+    tracing::debug!(
+        epoch = ctx.epoch,
+        readings = readings.len(),
+        receipts = receipts.len(),
+        store_ms = stored.as_millis(),
+        sort_ms = sorted.saturating_sub(stored).as_millis(),
+        derive_ms = derived.saturating_sub(sorted).as_millis(),
+        chain_ms = started.elapsed().saturating_sub(derived).as_millis(),
+        "epoch inputs gathered"
+    );
     let mut nodes = Vec::with_capacity(snapshot.nodes.len());
     for n in &snapshot.nodes {
         nodes.push(n.input().ok_or(GatherError::UnknownKind(n.kind))?);
@@ -148,10 +172,52 @@ pub async fn gather(
     })
 }
 
+/// The binding address of each of `keys` (sorted, distinct), in order: from the store's
+/// memo, and for keys it does not hold yet derived (then remembered).
+pub async fn binding_addresses(
+    store: &Store,
+    keys: &[[u8; 32]],
+) -> Result<Vec<Pubkey>, GatherError> {
+    let known = store.binding_addresses().await?;
+    let mut out = Vec::with_capacity(keys.len());
+    // Indexes into `keys` of the keys the memo does not hold.
+    let mut missing = Vec::new();
+    // Both sorted by key: one merge walk.
+    let mut held = known.iter().peekable();
+    for (i, key) in keys.iter().enumerate() {
+        while held.next_if(|(k, _)| k < key).is_some() {}
+        match held.peek() {
+            Some((k, address)) if k == key => out.push(Pubkey::new_from_array(*address)),
+            _ => {
+                missing.push(i);
+                out.push(Pubkey::default());
+            }
+        }
+    }
+    drop(known);
+    if !missing.is_empty() {
+        let new_keys: Vec<Pubkey> = missing
+            .iter()
+            .filter_map(|&i| keys.get(i))
+            .map(|k| Pubkey::new_from_array(*k))
+            .collect();
+        let derived = derive_binding_addresses(new_keys.clone()).await?;
+        for (&i, address) in missing.iter().zip(&derived) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = *address;
+            }
+        }
+        let new: Vec<_> =
+            new_keys.iter().zip(&derived).map(|(k, a)| (k.to_bytes(), a.to_bytes())).collect();
+        store.save_binding_addresses(&new).await?;
+    }
+    Ok(out)
+}
+
 /// The binding address of each of `keys`, in order, derived on every core off the async
 /// workers: one `find_program_address` costs several microseconds of curve arithmetic, which
-/// at a million keys is seconds, the largest part of a gather.
-async fn binding_addresses(keys: Vec<Pubkey>) -> Result<Vec<Pubkey>, GatherError> {
+/// at a million keys is seconds.
+async fn derive_binding_addresses(keys: Vec<Pubkey>) -> Result<Vec<Pubkey>, GatherError> {
     let derive = move || -> Result<Vec<Pubkey>, GatherError> {
         let config = ns::config_address();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -181,13 +247,50 @@ async fn binding_addresses(keys: Vec<Pubkey>) -> Result<Vec<Pubkey>, GatherError
 mod tests {
     use super::*;
 
+    fn pda(key: &[u8; 32]) -> Pubkey {
+        ns::device_binding_pda(&ns::config_address(), &Pubkey::new_from_array(*key)).0
+    }
+
     #[tokio::test]
-    async fn binding_addresses_are_each_keys_pda_in_order() {
+    async fn derived_binding_addresses_are_each_keys_pda_in_order() {
         for n in [0usize, 1, 7] {
-            let keys: Vec<Pubkey> = (0..n).map(|i| Pubkey::new_from_array([i as u8; 32])).collect();
-            let expected: Vec<Pubkey> =
-                keys.iter().map(|k| ns::device_binding_pda(&ns::config_address(), k).0).collect();
-            assert_eq!(binding_addresses(keys).await.expect("derive"), expected);
+            let keys: Vec<[u8; 32]> = (0..n).map(|i| [i as u8; 32]).collect();
+            let expected: Vec<Pubkey> = keys.iter().map(pda).collect();
+            let keys = keys.into_iter().map(Pubkey::new_from_array).collect();
+            assert_eq!(derive_binding_addresses(keys).await.expect("derive"), expected);
         }
+    }
+
+    #[tokio::test]
+    async fn binding_addresses_are_derived_once_then_read_from_the_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(&dir.path().join("o.db"))).await.expect("open");
+        // Given keys the store has not seen, When their addresses are asked for, Then each is
+        // its key's PDA, and the store remembers them.
+        let first: Vec<[u8; 32]> = vec![[2; 32], [4; 32], [6; 32]];
+        let addresses = binding_addresses(&store, &first).await.expect("derive");
+        assert_eq!(addresses, first.iter().map(pda).collect::<Vec<_>>());
+        let held: Vec<_> = first.iter().map(|k| (*k, pda(k).to_bytes())).collect();
+        assert_eq!(store.binding_addresses().await.expect("memo"), held);
+        // Given a remembered entry (changed here to tell it from a derivation) and keys
+        // around the remembered ones, Then held keys come from the store, new ones are derived.
+        let marker = [0xee; 32];
+        sqlx::query("UPDATE binding_addresses SET address = $1 WHERE device_key = $2")
+            .bind(marker.to_vec())
+            .bind([4u8; 32].to_vec())
+            .execute(store.pool())
+            .await
+            .expect("mark");
+        let keys: Vec<[u8; 32]> = vec![[1; 32], [2; 32], [4; 32], [5; 32], [7; 32]];
+        let got = binding_addresses(&store, &keys).await.expect("mixed");
+        let expected = vec![
+            pda(&[1; 32]),
+            pda(&[2; 32]),
+            Pubkey::new_from_array(marker),
+            pda(&[5; 32]),
+            pda(&[7; 32]),
+        ];
+        assert_eq!(got, expected);
+        assert_eq!(store.binding_addresses().await.expect("memo").len(), 6);
     }
 }

@@ -36,8 +36,8 @@ pub enum EngineError {
     Gather(#[from] GatherError),
     #[error(transparent)]
     Close(#[from] CloseError),
-    #[error("stored snapshot is corrupt: {0}")]
-    SnapshotJson(#[from] serde_json::Error),
+    #[error(transparent)]
+    StoredSnapshot(#[from] snapshot::CorruptSnapshot),
     #[error("close task failed: {0}")]
     Task(String),
 }
@@ -66,15 +66,15 @@ pub fn hex(h: &[u8]) -> String {
 impl Engine {
     /// The stored snapshot of `epoch`, taken now when there is none (fails before `end`).
     pub async fn snapshot(&self, epoch: u64) -> Result<Snapshot, EngineError> {
-        if let Some(body) = self.store.snapshot(epoch).await? {
-            return Ok(serde_json::from_str(&body)?);
+        if let Some(stored) = self.store.snapshot(epoch).await? {
+            return Ok(Snapshot::decode(&stored)?);
         }
         let taken = snapshot::take(self.chain.as_ref(), epoch).await?;
         if let Some(why) = &taken.not_derivable {
             tracing::warn!(epoch, %why, "snapshot incomplete: this oracle will abstain");
         }
-        let kept = self.store.save_snapshot(epoch, &serde_json::to_string(&taken)?).await?;
-        Ok(serde_json::from_str(&kept)?)
+        let kept = self.store.save_snapshot(epoch, &taken.encode()).await?;
+        Ok(Snapshot::decode(&kept)?)
     }
 
     /// The cumulative state after epoch `epoch − 1` was finalized (empty for epoch 0);
@@ -133,7 +133,9 @@ impl Engine {
         epoch: u64,
         state: Option<&EpochState>,
     ) -> Result<Outcome, EngineError> {
+        let started = std::time::Instant::now();
         let snapshot = self.snapshot(epoch).await?;
+        let snapshot_took = started.elapsed();
         let corrections = match self.corrections_for(epoch, state).await? {
             Ok(c) => c,
             Err(why) => return Ok(Outcome::Abstain(why)),
@@ -156,6 +158,7 @@ impl Engine {
             let evidence = evidence::gather(chain, &self.store, config, &mut inputs).await?;
             (Some(inputs), evidence)
         };
+        let gathered = started.elapsed();
         let decimals = snapshot.stake_decimals;
         // Its nodes are in `inputs` now; at a million nodes it is hundreds of MiB.
         drop(snapshot);
@@ -175,8 +178,19 @@ impl Engine {
         })
         .await
         .map_err(|e| EngineError::Task(e.to_string()))??;
+        let credited = started.elapsed();
         let body = borsh::to_vec(&closed.manifest).map_err(|e| EngineError::Task(e.to_string()))?;
         self.store.save_manifest(epoch, &closed.report.manifest_hash, &body).await?;
+        // Where a slow close spends its time, for runners sizing a host.
+        tracing::info!(
+            epoch,
+            nodes = closed.manifest.nodes.len(),
+            snapshot_ms = snapshot_took.as_millis(),
+            gather_ms = gathered.saturating_sub(snapshot_took).as_millis(),
+            credit_ms = credited.saturating_sub(gathered).as_millis(),
+            save_ms = started.elapsed().saturating_sub(credited).as_millis(),
+            "epoch computed"
+        );
         Ok(Outcome::Closed(Arc::new(closed)))
     }
 

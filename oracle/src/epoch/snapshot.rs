@@ -2,18 +2,25 @@
 //! chain clock passed `end(e)` and persisted, so re-votes and restarts reuse the same chain
 //! data (a view is only derivable until `start(e + 2)`, §8.4).
 
+use borsh::{BorshDeserialize, BorshSerialize};
 use gridmint_protocol::crediting::{ChallengeTally, NodeInput, NodeKind};
 use gridmint_protocol::views::{Capacity, NodeEpochView};
 use gridmint_sdk::chain::{Chain, ChainError, ChainExt};
 use gridmint_sdk::node_staking as ns;
 use serde::{Deserialize, Serialize};
 
+/// What a stored snapshot starts with: Borsh follows. Snapshots stored before migration
+/// 0008 are JSON, which starts with `{`, and are still read.
+pub const STORED_MAGIC: &[u8; 8] = b"GMSNAP01";
+
 /// Byte offset of `decimals` in an SPL Token (and Token-2022 base) mint: after the
 /// `COption<Pubkey>` mint authority (36) and the supply (8).
 const MINT_DECIMALS_OFFSET: usize = 44;
 
 /// One node's view for the epoch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize,
+)]
 pub struct SnapshotNode {
     pub node: [u8; 32],
     pub node_id: u64,
@@ -54,7 +61,7 @@ impl SnapshotNode {
 }
 
 /// The chain data of one epoch that is only readable for a while after its end.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, BorshSerialize, BorshDeserialize)]
 pub struct Snapshot {
     pub epoch: u64,
     /// Slot and clock of the (first) read.
@@ -69,6 +76,31 @@ pub struct Snapshot {
     pub stake_decimals: u8,
     /// Every node account that existed, by address.
     pub nodes: Vec<SnapshotNode>,
+}
+
+/// A stored snapshot that decodes neither way.
+#[derive(Debug, thiserror::Error)]
+#[error("stored snapshot is corrupt: {0}")]
+pub struct CorruptSnapshot(String);
+
+impl Snapshot {
+    /// The stored form: [`STORED_MAGIC`], then Borsh. Binary because the JSON of a million
+    /// nodes' 32-byte keys as number arrays took seconds to parse at every close.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(STORED_MAGIC.len() + 64 + self.nodes.len() * 130);
+        out.extend_from_slice(STORED_MAGIC);
+        // Writing into a Vec cannot fail.
+        let _ = borsh::to_writer(&mut out, self);
+        out
+    }
+
+    /// A stored snapshot: the binary form, or the JSON stored before migration 0008.
+    pub fn decode(stored: &[u8]) -> Result<Self, CorruptSnapshot> {
+        match stored.strip_prefix(STORED_MAGIC) {
+            Some(body) => borsh::from_slice(body).map_err(|e| CorruptSnapshot(e.to_string())),
+            None => serde_json::from_slice(stored).map_err(|e| CorruptSnapshot(e.to_string())),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -176,18 +208,49 @@ mod tests {
         assert_eq!(kind_index(ns::NodeKind::Energy), 1);
     }
 
-    #[test]
-    fn snapshot_round_trips_through_json() {
-        let s = Snapshot {
+    fn sample() -> Snapshot {
+        Snapshot {
             epoch: 3,
             slot: 9,
             read_time: 100,
             not_derivable: Some("why".into()),
             min_stake: [1, 2, 3],
             stake_decimals: 6,
-            nodes: vec![],
-        };
-        let text = serde_json::to_string(&s).expect("json");
-        assert_eq!(serde_json::from_str::<Snapshot>(&text).expect("parse"), s);
+            nodes: vec![SnapshotNode {
+                node: [1; 32],
+                node_id: 7,
+                kind: 1,
+                operator: [2; 32],
+                stake: 5,
+                recipient: [3; 32],
+                energy_wp: 10,
+                compute_units_per_hour: 20,
+            }],
+        }
+    }
+
+    #[test]
+    fn snapshot_round_trips_through_its_stored_form() {
+        let s = sample();
+        let stored = s.encode();
+        assert!(stored.starts_with(STORED_MAGIC));
+        assert_eq!(Snapshot::decode(&stored).expect("decode"), s);
+    }
+
+    #[test]
+    fn snapshots_stored_as_json_before_0008_are_still_read() {
+        let s = sample();
+        let json = serde_json::to_vec(&s).expect("json");
+        assert_eq!(Snapshot::decode(&json).expect("legacy"), s);
+    }
+
+    #[test]
+    fn a_corrupt_stored_snapshot_is_refused_by_name() {
+        let mut truncated = sample().encode();
+        truncated.truncate(truncated.len() - 1);
+        for bad in [truncated, b"{\"epoch\": 3".to_vec(), Vec::new()] {
+            let err = Snapshot::decode(&bad).expect_err("corrupt");
+            assert!(err.to_string().starts_with("stored snapshot is corrupt: "), "{err}");
+        }
     }
 }

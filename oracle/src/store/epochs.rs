@@ -57,22 +57,25 @@ fn hash(v: Vec<u8>) -> Result<Hash32, StoreError> {
 }
 
 impl Store {
-    /// Every stored reading timestamped before `before` whose device key signed a reading of
-    /// `epoch`: the history the close needs next to the epoch's own readings (§9.3's start
-    /// boundary and low counter).
+    /// Every stored reading timestamped before `end` whose device key signed a reading of
+    /// `epoch` (`end` being the epoch's end): the epoch's readings and their keys' history,
+    /// which is what crediting reads (§9.3's start boundary and low counter).
     ///
-    /// One query with the keys as a subquery, not the keys as bound lists: at a million keys,
-    /// thousands of `IN (…)` statements made PostgreSQL's generic plan scan the table for each.
-    pub async fn earlier_readings_of_epoch_keys(
+    /// One statement, so one snapshot: a key whose first reading of the epoch commits
+    /// meanwhile is in or out with its whole history; and the epoch's rows are read once,
+    /// not once for themselves and again for their keys. The keys are a subquery, not bound
+    /// lists: at a million keys, thousands of `IN (…)` statements made PostgreSQL's generic
+    /// plan scan the table for each.
+    pub async fn readings_of_epoch_keys(
         &self,
         epoch: u64,
-        before: i64,
+        end: i64,
     ) -> Result<Vec<SignedReading>, StoreError> {
         let mut rows = sqlx::query(
             "SELECT device_key, message, signature FROM readings WHERE timestamp < $1 AND \
              device_key IN (SELECT device_key FROM readings WHERE epoch = $2)",
         )
-        .bind(before)
+        .bind(end)
         .bind(to_db(epoch))
         .fetch(self.pool());
         let mut out = Vec::new();
@@ -82,22 +85,24 @@ impl Store {
         Ok(out)
     }
 
-    /// Stores the snapshot of `epoch` unless one exists; returns the one kept (the first).
-    pub async fn save_snapshot(&self, epoch: u64, body: &str) -> Result<String, StoreError> {
+    /// Stores the snapshot of `epoch` (its encoded bytes) unless one exists; returns the one
+    /// kept (the first).
+    pub async fn save_snapshot(&self, epoch: u64, body: &[u8]) -> Result<Vec<u8>, StoreError> {
         {
             let _guard = self.write.lock().await;
             sqlx::query(
                 "INSERT INTO snapshots (epoch, body) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             )
             .bind(to_db(epoch))
-            .bind(body.to_string())
+            .bind(body)
             .execute(self.pool())
             .await?;
         }
         self.snapshot(epoch).await?.ok_or(StoreError::Corrupt("snapshot vanished"))
     }
 
-    pub async fn snapshot(&self, epoch: u64) -> Result<Option<String>, StoreError> {
+    /// The stored snapshot of `epoch`, as saved (`Snapshot::decode` reads it).
+    pub async fn snapshot(&self, epoch: u64) -> Result<Option<Vec<u8>>, StoreError> {
         let row = sqlx::query("SELECT body FROM snapshots WHERE epoch = $1")
             .bind(to_db(epoch))
             .fetch_optional(self.pool())

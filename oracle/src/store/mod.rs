@@ -12,6 +12,7 @@
 //! SQLite pragmas are applied per connection when the backend is SQLite; PostgreSQL sessions
 //! get `synchronous_commit = on` for the same durability promise.
 
+mod addresses;
 mod archive;
 mod challenges;
 mod closes;
@@ -20,6 +21,7 @@ mod epochs;
 mod rows;
 pub mod watch;
 
+pub use addresses::BindingAddress;
 pub use archive::PrunedEpoch;
 pub use challenges::{NewAnswer, NewAttestation, Received};
 pub use epochs::{LedgerRow, VoteRow, VoteStatus};

@@ -57,8 +57,9 @@ store_tests!(
     epoch_queries_read_only_the_epoch_through_an_index,
     reopening_an_existing_database_keeps_rows_and_skips_applied_migrations,
     existing_finds_stored_identities_across_chunks,
-    earlier_readings_are_those_of_the_epochs_keys_before_its_start,
+    the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history,
     snapshots_and_vote_intents_keep_the_first_write,
+    a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade,
     the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch,
     manifests_corrections_and_veto_reasons_round_trip,
     close_summaries_are_replaced_per_epoch_and_shared_by_every_opener,
@@ -121,10 +122,13 @@ async fn u64_columns_round_trip_above_i64_max(db: TestDb) {
     assert_eq!(rows::from_db(row.get::<i64, _>(1)), u64::MAX - 1);
 }
 
+/// `Store::readings_of_epoch_keys`'s statement.
+const READINGS_OF_EPOCH_KEYS: &str = "SELECT device_key, message, signature FROM readings \
+     WHERE timestamp < 5 AND device_key IN (SELECT device_key FROM readings WHERE epoch = 3)";
+
 async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
     let store = db.open().await;
-    // The close's queries (`epoch_readings`, `epoch_receipts`,
-    // `earlier_readings_of_epoch_keys`) and
+    // The close's queries (`epoch_readings`, `epoch_receipts`, `readings_of_epoch_keys`) and
     // the per-node lookup of receipts.
     for (sql, keys, index) in [
         (
@@ -143,12 +147,7 @@ async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
             &[],
             "receipts_epoch_node",
         ),
-        (
-            "SELECT device_key, message, signature FROM readings WHERE timestamp < 5 AND \
-             device_key IN (SELECT device_key FROM readings WHERE epoch = 3)",
-            &[],
-            "readings_key_sequence",
-        ),
+        (READINGS_OF_EPOCH_KEYS, &[], "readings_key_sequence"),
     ] {
         db.assert_index_search(&store, sql, keys, index).await;
     }
@@ -192,32 +191,58 @@ async fn existing_finds_stored_identities_across_chunks(db: TestDb) {
     assert!(store.existing(Table::Receipts, &ids).await.expect("existing").is_empty());
 }
 
-async fn earlier_readings_are_those_of_the_epochs_keys_before_its_start(db: TestDb) {
+async fn the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history(db: TestDb) {
     let store = db.open().await;
-    // Given key 1 with readings in epochs 0 and 1, key 2 only in epoch 0, and key 3 before
-    // genesis and in epoch 1
+    // Given key 1 with readings in epochs 0, 1 and 2, key 2 only in epoch 0, and key 3
+    // before genesis and in epoch 1 (epoch 1 is [1_100, 1_200))
     let a0 = reading(1, 4, 1, 1_010);
     let a1 = reading(1, 4, 2, 1_120);
     let a2 = reading(1, 4, 3, 1_150);
+    let a_later = reading(1, 4, 4, 1_210);
     let b0 = reading(2, 5, 1, 1_010);
     let c_early = reading(3, 6, 1, 990);
     let c1 = reading(3, 6, 2, 1_130);
-    let all = [a0.clone(), a1, a2, b0, c_early.clone(), c1];
+    let all = [a0.clone(), a1.clone(), a2.clone(), a_later, b0, c_early.clone(), c1.clone()];
     store.insert_readings(&all, 0).await.expect("insert");
-    // When the close of epoch 1 asks for the history of its keys
-    let mut found = store.earlier_readings_of_epoch_keys(1, 1_100).await.expect("query");
+    // When the close of epoch 1 asks for its readings and the history of its keys
+    let mut found = store.readings_of_epoch_keys(1, 1_200).await.expect("query");
     found.sort_by_key(SignedReading::identity);
-    // Then it gets every earlier reading of keys 1 and 3 (each once), none of key 2's
-    let mut expected = vec![a0.signed, c_early.signed];
+    // Then it gets every reading of keys 1 and 3 before the epoch's end (each once), none
+    // of key 2's and none after the end
+    let mut expected: Vec<_> = [a0, a1, a2, c_early, c1].into_iter().map(|r| r.signed).collect();
     expected.sort_by_key(SignedReading::identity);
     assert_eq!(found, expected);
-    assert!(store.earlier_readings_of_epoch_keys(7, 9_999).await.expect("query").is_empty());
+    assert!(store.readings_of_epoch_keys(7, 9_999).await.expect("query").is_empty());
+}
+
+async fn a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade(db: TestDb) {
+    // Given a database migrated up to 0007 holding a snapshot as JSON text,
+    let pool = connect(&db.url, db.backend, 1, &[]).await.expect("connect");
+    let all = db.backend.migrator();
+    let before_0008 = sqlx::migrate::Migrator {
+        migrations: all.migrations.iter().filter(|m| m.version < 8).cloned().collect(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    before_0008.run(&pool).await.expect("migrate to 0007");
+    let json = r#"{"epoch":3,"stake_decimals":6}"#;
+    sqlx::query("INSERT INTO snapshots (epoch, body) VALUES (3, $1)")
+        .bind(json)
+        .execute(&pool)
+        .await
+        .expect("insert json");
+    pool.close().await;
+    // When the oracle opens it (0008 runs), Then the snapshot reads back as the same bytes.
+    let store = db.open().await;
+    assert_eq!(store.snapshot(3).await.expect("read"), Some(json.as_bytes().to_vec()));
 }
 
 async fn snapshots_and_vote_intents_keep_the_first_write(db: TestDb) {
     let store = db.open().await;
-    assert_eq!(store.save_snapshot(3, "first").await.expect("save"), "first");
-    assert_eq!(store.save_snapshot(3, "second").await.expect("save"), "first");
+    assert_eq!(store.save_snapshot(3, b"first").await.expect("save"), b"first");
+    assert_eq!(store.save_snapshot(3, b"second").await.expect("save"), b"first");
+    // Any bytes: the binary form holds zero bytes and invalid UTF-8.
+    let binary = [0u8, 0xff, 0xfe, 7];
+    assert_eq!(store.save_snapshot(4, &binary).await.expect("save"), binary);
     let intent = VoteRow {
         epoch: 3,
         round: 1,

@@ -1,0 +1,63 @@
+//! The close's memo of binding addresses (migration `0008_close_reads`): remembered by the
+//! first close, and an entry that names another key's binding stops the close by name
+//! instead of crediting the wrong binding.
+
+use gridmint_oracle::epoch::gather::GatherError;
+use gridmint_oracle::epoch::{Engine, EngineError, Outcome};
+use gridmint_sdk::node_staking::{self as ns, NodeKind};
+use gridmint_sdk::rewards as rw;
+use solana_signer::Signer;
+
+use crate::harness::Net;
+use crate::quorum::{epoch_1_readings, finalize_empty_epoch_0};
+
+async fn report(engine: &Engine, config: &rw::Config) -> gridmint_protocol::rewards::EpochReport {
+    match engine.compute(config, 1, None).await.expect("compute") {
+        Outcome::Closed(c) => c.report.clone(),
+        Outcome::Abstain(why) => panic!("abstained: {why}"),
+    }
+}
+
+#[tokio::test]
+async fn a_binding_address_memo_naming_another_keys_binding_stops_the_close_by_name() {
+    let mut net = Net::start_with(&[NodeKind::Energy, NodeKind::Energy]).await;
+    finalize_empty_epoch_0(&mut net).await;
+    net.post(0, &epoch_1_readings(&net)).await;
+    net.advance_to_report_time(1).await;
+    let config = net.env.rewards_config().await;
+    let engine = &net.oracles[0].oracle.engine;
+    // Given a close that remembered the device's binding address,
+    let first = report(engine, &config).await;
+    assert!(first.recipient_count > 0, "{first:?}");
+    let key = net.node.device.pubkey();
+    let address = ns::device_binding_pda(&ns::config_address(), &key).0;
+    let memo = engine.store.binding_addresses().await.expect("memo");
+    assert_eq!(memo, [(key.to_bytes(), address.to_bytes())]);
+
+    // When the entry is changed to the binding of the other node's device,
+    let other = ns::device_binding_pda(&ns::config_address(), &net.others[0].device.pubkey()).0;
+    sqlx::query("UPDATE binding_addresses SET address = $1")
+        .bind(other.to_bytes().to_vec())
+        .execute(engine.store.pool())
+        .await
+        .expect("corrupt the memo");
+    // Then the close stops, naming the key and the fix,
+    let err = engine.compute(&config, 1, None).await.expect_err("a corrupt memo");
+    assert!(
+        matches!(
+            &err,
+            EngineError::Gather(GatherError::WrongBindingAddress { key: k, address: a })
+                if *k == key.to_bytes() && *a == other
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("delete its rows to derive them again"), "{err}");
+
+    // And with the rows deleted, the next close derives them again: the same report.
+    sqlx::query("DELETE FROM binding_addresses")
+        .execute(engine.store.pool())
+        .await
+        .expect("delete");
+    assert_eq!(report(engine, &config).await, first);
+    assert_eq!(engine.store.binding_addresses().await.expect("memo").len(), 1);
+}
