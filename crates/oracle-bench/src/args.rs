@@ -7,6 +7,8 @@ pub const DEFAULT_NODES: [usize; 2] = [100_000, 1_000_000];
 pub const DEFAULT_INGEST: usize = 131_072;
 /// Proof requests per store at the largest node count.
 pub const DEFAULT_PROOFS: usize = 64;
+/// Closes per size and store: the second is the steady state (binding addresses remembered).
+pub const DEFAULT_REPS: usize = 2;
 /// Items per ingest request and concurrent clients (fixed by the issue).
 pub const BATCH: usize = 64;
 pub const CLIENTS: usize = 8;
@@ -31,7 +33,8 @@ pub const USAGE: &str = "usage: oracle-bench [options]
   --ingest-readings N  readings sent over HTTP per store (default 131072)
   --proof-requests N   proof requests per store (default 64)
   --clients C          concurrent HTTP clients (default 8)
-  --reps R             closes per size and store, fastest counts (default 1)
+  --reps R             closes per size and store, fastest counts (default 2: a store's first
+                       close also derives and remembers every binding address)
   --seed S             input seed
   --no-postgres        SQLite only
   (PostgreSQL: the server of GRIDMINT_TEST_POSTGRES_URL, default the local `test` database;
@@ -46,7 +49,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         ingest_readings: DEFAULT_INGEST,
         proof_requests: DEFAULT_PROOFS,
         clients: CLIENTS,
-        reps: 1,
+        reps: DEFAULT_REPS,
         seed: SEED,
         postgres: true,
         check: false,

@@ -9,6 +9,8 @@ use super::{Store, StoreError};
 
 /// Keys per `INSERT` (two parameters each).
 const INSERT_CHUNK: usize = 1_000;
+/// Keys per transaction (fewer in tests, so theirs span several).
+const KEYS_PER_TRANSACTION: usize = if cfg!(test) { 1_500 } else { 20_000 };
 
 /// A device key and the address of its `DeviceBinding`.
 pub type BindingAddress = ([u8; 32], [u8; 32]);
@@ -31,27 +33,31 @@ impl Store {
         Ok(out)
     }
 
-    /// Remembers `addresses` (an entry already held stays as it is).
+    /// Remembers `addresses` (an entry already held stays as it is), in transactions of
+    /// [`KEYS_PER_TRANSACTION`]: a store's first close remembers every key, and ingest's
+    /// commits wait for the write lock between them, not behind a million rows.
     pub async fn save_binding_addresses(
         &self,
         addresses: &[BindingAddress],
     ) -> Result<(), StoreError> {
-        let _guard = self.write.lock().await;
-        let mut tx = self.pool.begin().await?;
-        for chunk in addresses.chunks(INSERT_CHUNK) {
-            let values: Vec<String> =
-                (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
-            let sql = format!(
-                "INSERT INTO binding_addresses (device_key, address) VALUES {} \
-                 ON CONFLICT DO NOTHING",
-                values.join(", ")
-            );
-            let query = chunk.iter().fold(sqlx::query(&sql), |q, (key, address)| {
-                q.bind(key.to_vec()).bind(address.to_vec())
-            });
-            query.execute(&mut *tx).await?;
+        for part in addresses.chunks(KEYS_PER_TRANSACTION) {
+            let _guard = self.write.lock().await;
+            let mut tx = self.pool.begin().await?;
+            for chunk in part.chunks(INSERT_CHUNK) {
+                let values: Vec<String> =
+                    (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
+                let sql = format!(
+                    "INSERT INTO binding_addresses (device_key, address) VALUES {} \
+                     ON CONFLICT DO NOTHING",
+                    values.join(", ")
+                );
+                let query = chunk.iter().fold(sqlx::query(&sql), |q, (key, address)| {
+                    q.bind(key.to_vec()).bind(address.to_vec())
+                });
+                query.execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 }
@@ -66,8 +72,8 @@ mod tests {
     async fn binding_addresses_are_remembered_sorted_and_never_replaced(db: TestDb) {
         let store = db.open().await;
         assert_eq!(store.binding_addresses().await.expect("empty"), []);
-        // More keys than one statement holds, saved out of order.
-        let pairs: Vec<BindingAddress> = (0..INSERT_CHUNK + 5)
+        // More keys than one statement and one transaction hold, saved out of order.
+        let pairs: Vec<BindingAddress> = (0..2 * INSERT_CHUNK + 5)
             .rev()
             .map(|i| {
                 let key = [(i % 251) as u8, (i / 251) as u8].repeat(16);
