@@ -52,8 +52,8 @@ pub enum GatherError {
     #[error("deriving binding addresses failed: {0}")]
     Task(String),
     #[error(
-        "the binding address stored for device key {} ({address}) holds another key's binding: \
-         the store's binding_addresses table is corrupt (delete its rows to derive them again)",
+        "the binding address stored for device key {} ({address}) is not its binding's: the \
+         store's binding_addresses table is corrupt (delete its rows to derive them again)",
         crate::ingest::wire::hex(key)
     )]
     WrongBindingAddress { key: [u8; 32], address: Pubkey },
@@ -112,7 +112,15 @@ pub async fn gather(
         chain.fetch_all::<DeviceBinding>(&addresses, ns::PROGRAM_ID, "device binding").await?;
     let mut bindings = Vec::with_capacity(fetched.len());
     for (key, f) in device_keys.iter().zip(fetched) {
-        let Some(b) = f.account else { continue };
+        let Some(b) = f.account else {
+            // No binding there: the key is unbound, or the memo is wrong. Unbound keys are
+            // few, so their address is derived again to tell which.
+            let derived = ns::device_binding_pda(&ns::config_address(), &Pubkey::from(*key)).0;
+            if derived != f.address {
+                return Err(GatherError::WrongBindingAddress { key: *key, address: f.address });
+            }
+            continue;
+        };
         // A binding always names its key; another key here means the memo is wrong.
         if b.device_key.to_bytes() != *key {
             return Err(GatherError::WrongBindingAddress { key: *key, address: f.address });
@@ -178,7 +186,11 @@ pub async fn binding_addresses(
     store: &Store,
     keys: &[[u8; 32]],
 ) -> Result<Vec<Pubkey>, GatherError> {
-    let known = store.binding_addresses().await?;
+    // The memo only saves time: a store that cannot read or write it derives instead.
+    let known = store.binding_addresses().await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "binding address memo unreadable; deriving every address");
+        Vec::new()
+    });
     let mut out = Vec::with_capacity(keys.len());
     // Indexes into `keys` of the keys the memo does not hold.
     let mut missing = Vec::new();
@@ -209,7 +221,9 @@ pub async fn binding_addresses(
         }
         let new: Vec<_> =
             new_keys.iter().zip(&derived).map(|(k, a)| (k.to_bytes(), a.to_bytes())).collect();
-        store.save_binding_addresses(&new).await?;
+        if let Err(e) = store.save_binding_addresses(&new).await {
+            tracing::warn!(error = %e, "binding addresses not remembered; the next close derives them");
+        }
     }
     Ok(out)
 }

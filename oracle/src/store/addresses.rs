@@ -44,12 +44,10 @@ impl Store {
             let _guard = self.write.lock().await;
             let mut tx = self.pool.begin().await?;
             for chunk in part.chunks(INSERT_CHUNK) {
-                let values: Vec<String> =
-                    (0..chunk.len()).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
                 let sql = format!(
                     "INSERT INTO binding_addresses (device_key, address) VALUES {} \
                      ON CONFLICT DO NOTHING",
-                    values.join(", ")
+                    super::commit::values(self.backend, chunk.len(), 2)
                 );
                 let query = chunk.iter().fold(sqlx::query(&sql), |q, (key, address)| {
                     q.bind(key.to_vec()).bind(address.to_vec())

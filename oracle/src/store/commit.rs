@@ -131,7 +131,7 @@ impl Store {
 /// for SQLite. Why not `$n` there too: binding looks up each numbered parameter's name in a
 /// list as long as the statement's parameters (`sqlite3_bind_parameter_name`), which at
 /// 256 rows × 9 columns cost more than the insert; anonymous `?` are bound by position.
-fn values(backend: Backend, rows: usize, columns: usize) -> String {
+pub(super) fn values(backend: Backend, rows: usize, columns: usize) -> String {
     let mut sql = String::with_capacity(rows.saturating_mul(columns).saturating_mul(5));
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });

@@ -52,6 +52,11 @@ pub struct VoteRow {
     pub signature: Option<String>,
 }
 
+/// [`Store::readings_of_epoch_keys`]: `$1` the epoch's end, `$2` the epoch.
+pub(super) const READINGS_OF_EPOCH_KEYS: &str = "SELECT device_key, message, signature FROM \
+     readings WHERE timestamp < $1 AND device_key IN (SELECT device_key FROM readings WHERE \
+     epoch = $2)";
+
 fn hash(v: Vec<u8>) -> Result<Hash32, StoreError> {
     v.try_into().map_err(|_| StoreError::Corrupt("hash length"))
 }
@@ -71,13 +76,8 @@ impl Store {
         epoch: u64,
         end: i64,
     ) -> Result<Vec<SignedReading>, StoreError> {
-        let mut rows = sqlx::query(
-            "SELECT device_key, message, signature FROM readings WHERE timestamp < $1 AND \
-             device_key IN (SELECT device_key FROM readings WHERE epoch = $2)",
-        )
-        .bind(end)
-        .bind(to_db(epoch))
-        .fetch(self.pool());
+        let mut rows =
+            sqlx::query(READINGS_OF_EPOCH_KEYS).bind(end).bind(to_db(epoch)).fetch(self.pool());
         let mut out = Vec::new();
         while let Some(row) = rows.try_next().await? {
             out.push(rows::reading_from_row(&row)?);

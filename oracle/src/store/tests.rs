@@ -1,6 +1,7 @@
 //! Store tests, each on a real SQLite file in a temp dir and on the machine's PostgreSQL in a
 //! fresh schema (`store_tests!`).
 
+use super::epochs::READINGS_OF_EPOCH_KEYS;
 use super::test_db::{store_tests, TestDb};
 use super::*;
 use ed25519_dalek::SigningKey;
@@ -122,14 +123,11 @@ async fn u64_columns_round_trip_above_i64_max(db: TestDb) {
     assert_eq!(rows::from_db(row.get::<i64, _>(1)), u64::MAX - 1);
 }
 
-/// `Store::readings_of_epoch_keys`'s statement.
-const READINGS_OF_EPOCH_KEYS: &str = "SELECT device_key, message, signature FROM readings \
-     WHERE timestamp < 5 AND device_key IN (SELECT device_key FROM readings WHERE epoch = 3)";
-
 async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
     let store = db.open().await;
-    // The close's queries (`epoch_readings`, `epoch_receipts`, `readings_of_epoch_keys`) and
-    // the per-node lookup of receipts.
+    let history = READINGS_OF_EPOCH_KEYS.replace("$1", "5").replace("$2", "3");
+    // The close's queries (`readings_of_epoch_keys`, `epoch_receipts`), the epoch's readings
+    // the archive and pruning list (`epoch_readings`), and the per-node lookup of receipts.
     for (sql, keys, index) in [
         (
             "SELECT device_key, message, signature FROM readings WHERE epoch = 3",
@@ -147,7 +145,7 @@ async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
             &[],
             "receipts_epoch_node",
         ),
-        (READINGS_OF_EPOCH_KEYS, &[], "readings_key_sequence"),
+        (history.as_str(), &[], "readings_key_sequence"),
     ] {
         db.assert_index_search(&store, sql, keys, index).await;
     }
@@ -198,18 +196,31 @@ async fn the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history(db: Te
     let a0 = reading(1, 4, 1, 1_010);
     let a1 = reading(1, 4, 2, 1_120);
     let a2 = reading(1, 4, 3, 1_150);
+    let a_at_start = reading(1, 4, 5, 1_100);
+    let a_at_end = reading(1, 4, 6, 1_200);
     let a_later = reading(1, 4, 4, 1_210);
     let b0 = reading(2, 5, 1, 1_010);
     let c_early = reading(3, 6, 1, 990);
     let c1 = reading(3, 6, 2, 1_130);
-    let all = [a0.clone(), a1.clone(), a2.clone(), a_later, b0, c_early.clone(), c1.clone()];
+    let all = [
+        a0.clone(),
+        a1.clone(),
+        a2.clone(),
+        a_at_start.clone(),
+        a_at_end,
+        a_later,
+        b0,
+        c_early.clone(),
+        c1.clone(),
+    ];
     store.insert_readings(&all, 0).await.expect("insert");
     // When the close of epoch 1 asks for its readings and the history of its keys
     let mut found = store.readings_of_epoch_keys(1, 1_200).await.expect("query");
     found.sort_by_key(SignedReading::identity);
-    // Then it gets every reading of keys 1 and 3 before the epoch's end (each once), none
-    // of key 2's and none after the end
-    let mut expected: Vec<_> = [a0, a1, a2, c_early, c1].into_iter().map(|r| r.signed).collect();
+    // Then it gets every reading of keys 1 and 3 before the epoch's end (each once; the one
+    // at its start included, the one at its end not), none of key 2's and none later
+    let mut expected: Vec<_> =
+        [a0, a1, a2, a_at_start, c_early, c1].into_iter().map(|r| r.signed).collect();
     expected.sort_by_key(SignedReading::identity);
     assert_eq!(found, expected);
     assert!(store.readings_of_epoch_keys(7, 9_999).await.expect("query").is_empty());
