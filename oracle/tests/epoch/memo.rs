@@ -20,6 +20,17 @@ async fn report(engine: &Engine, config: &rw::Config) -> gridmint_protocol::rewa
     }
 }
 
+/// A net with a node of each of `kinds`, epoch 0 final and epoch 1's readings at oracle 0,
+/// at epoch 1's report time.
+async fn epoch_1_to_close(kinds: &[NodeKind]) -> (Net, rw::Config) {
+    let mut net = Net::start_with(kinds).await;
+    finalize_empty_epoch_0(&mut net).await;
+    net.post(0, &epoch_1_readings(&net)).await;
+    net.advance_to_report_time(1).await;
+    let config = net.env.rewards_config().await;
+    (net, config)
+}
+
 /// The close's error once the memo's (only) entry names `address`.
 async fn close_with_memo_entry(
     engine: &Engine,
@@ -44,11 +55,7 @@ fn wrong_address(err: &EngineError, key: &Pubkey, address: &Pubkey) -> bool {
 
 #[tokio::test]
 async fn a_binding_address_memo_naming_another_keys_binding_stops_the_close_by_name() {
-    let mut net = Net::start_with(&[NodeKind::Energy, NodeKind::Energy]).await;
-    finalize_empty_epoch_0(&mut net).await;
-    net.post(0, &epoch_1_readings(&net)).await;
-    net.advance_to_report_time(1).await;
-    let config = net.env.rewards_config().await;
+    let (net, config) = epoch_1_to_close(&[NodeKind::Energy, NodeKind::Energy]).await;
     let engine = &net.oracles[0].oracle.engine;
     // Given a close that remembered the device's binding address,
     let first = report(engine, &config).await;
@@ -81,11 +88,7 @@ async fn a_binding_address_memo_naming_another_keys_binding_stops_the_close_by_n
 
 #[tokio::test]
 async fn a_close_whose_store_cannot_use_the_memo_derives_every_address() {
-    let mut net = Net::start().await;
-    finalize_empty_epoch_0(&mut net).await;
-    net.post(0, &epoch_1_readings(&net)).await;
-    net.advance_to_report_time(1).await;
-    let config = net.env.rewards_config().await;
+    let (net, config) = epoch_1_to_close(&[NodeKind::Energy]).await;
     let engine = &net.oracles[0].oracle.engine;
     let first = report(engine, &config).await;
     // Given a store whose memo table is gone (neither read nor written),
