@@ -153,7 +153,7 @@ pub struct EpochCredit {
 }
 
 /// A device key and its distinct valid readings, ordered by sequence, then message bytes.
-pub(crate) type BindingReadings<'a> = ([u8; 32], &'a [energy::Reading]);
+pub(crate) type BindingReadings<'a> = ([u8; 32], &'a [energy::Reading<'a>]);
 
 /// `min(x, 2⁶⁴ − 1)`: every cap is computed exactly in 128 bits, then saturated.
 pub(crate) fn sat64(x: u128) -> u64 {
@@ -189,13 +189,13 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     // grouped, not mapped (a map per device key costs kilobytes at a million keys). Copies
     // with equal key, sequence and bytes are the same input (equal identity).
     let mut rejected = Vec::new();
-    let mut valid: Vec<([u8; 32], energy::Reading)> = Vec::with_capacity(inputs.readings.len());
+    let mut valid: Vec<([u8; 32], energy::Reading<'_>)> = Vec::with_capacity(inputs.readings.len());
     for signed in &inputs.readings {
         let id = signed.identity();
         match chain.check_reading(signed) {
             Ok((reading, _)) => valid.push((
                 signed.device_key,
-                energy::Reading { id, message: signed.message, reading },
+                energy::Reading { id, message: &signed.message, reading },
             )),
             Err(reason) => rejected.push(RejectedInput {
                 id,
@@ -207,10 +207,10 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
             }),
         }
     }
-    let order = |a: &([u8; 32], energy::Reading), b: &([u8; 32], energy::Reading)| {
+    let order = |a: &([u8; 32], energy::Reading<'_>), b: &([u8; 32], energy::Reading<'_>)| {
         a.0.cmp(&b.0)
             .then(a.1.reading.sequence.cmp(&b.1.reading.sequence))
-            .then_with(|| a.1.message.cmp(&b.1.message))
+            .then_with(|| a.1.message.cmp(b.1.message))
     };
     valid.sort_unstable_by(order);
     valid.dedup_by(|a, b| order(a, b).is_eq());
@@ -229,7 +229,7 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
         from = to;
     }
     runs.sort_by_key(|run| run.0);
-    let valid: Vec<energy::Reading> = valid.into_iter().map(|(_, reading)| reading).collect();
+    let valid: Vec<energy::Reading<'_>> = valid.into_iter().map(|(_, reading)| reading).collect();
     let run_nodes: Vec<[u8; 32]> = runs.iter().map(|(node, ..)| *node).collect();
     let by_node: Vec<BindingReadings> = runs
         .iter()
