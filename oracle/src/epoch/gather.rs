@@ -92,19 +92,17 @@ pub async fn gather(
     // (§9.3) come from earlier readings of the keys.
     let mut readings = store.readings_of_epoch_keys(ctx.epoch, ctx.end).await?;
     let mut receipts = store.epoch_receipts(ctx.epoch).await?;
-    let reading_keys: Vec<[u8; 32]> =
-        readings.iter().map(|r| r.device_key).collect::<BTreeSet<_>>().into_iter().collect();
     let stored = started.elapsed();
     canonical_readings(&mut readings);
     canonical_receipts(&mut receipts);
 
-    let device_keys: Vec<[u8; 32]> = reading_keys
+    let mut device_keys: Vec<[u8; 32]> = readings
         .iter()
-        .copied()
+        .map(|r| r.device_key)
         .chain(receipts.iter().map(|r| r.device_key))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
+    device_keys.sort_unstable();
+    device_keys.dedup();
     let sorted = started.elapsed();
     let addresses = binding_addresses(store, &device_keys).await?;
     let derived = started.elapsed();
@@ -115,8 +113,8 @@ pub async fn gather(
         let Some(b) = f.account else {
             // No binding there: the key is unbound, or the memo is wrong. Unbound keys are
             // few, so their address is derived again to tell which.
-            let derived = ns::device_binding_pda(&ns::config_address(), &Pubkey::from(*key)).0;
-            if derived != f.address {
+            let pda = ns::device_binding_pda(&ns::config_address(), &Pubkey::from(*key)).0;
+            if pda != f.address {
                 return Err(GatherError::WrongBindingAddress { key: *key, address: f.address });
             }
             continue;

@@ -220,9 +220,8 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     let mut runs: Vec<([u8; 32], [u8; 32], usize, usize)> = Vec::new(); // (node, key, from, to)
     let mut from = 0;
     while let Some((key, _)) = valid.get(from) {
-        let len =
-            valid.get(from..).unwrap_or_default().iter().take_while(|(k, _)| k == key).count();
-        let to = from.saturating_add(len);
+        let rest = valid.get(from..).unwrap_or_default();
+        let to = from.saturating_add(rest.partition_point(|(k, _)| k == key));
         if let Some(binding) = chain.bindings.get(key) {
             runs.push((binding.node, *key, from, to));
         }
@@ -245,10 +244,10 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     let mut considered = Vec::with_capacity(valid.len().saturating_add(inputs.receipts.len()));
     let mut next_run = 0; // `run_nodes` and `chain.nodes` are both sorted by node
     for (key, node) in &chain.nodes {
-        let skipped = run_nodes.get(next_run..).unwrap_or_default().iter().take_while(|n| *n < key);
-        let first = next_run.saturating_add(skipped.count());
-        let len = run_nodes.get(first..).unwrap_or_default().iter().take_while(|n| *n == key);
-        next_run = first.saturating_add(len.count());
+        let rest = run_nodes.get(next_run..).unwrap_or_default();
+        let first = next_run.saturating_add(rest.partition_point(|n| n < key));
+        let rest = run_nodes.get(first..).unwrap_or_default();
+        next_run = first.saturating_add(rest.partition_point(|n| n == key));
         let bindings = by_node.get(first..next_run).unwrap_or_default();
         let (node_work, work_ids) = work.nodes.remove(key).unwrap_or_default();
         let (credit, mut ids) = eligibility::node_credit(
