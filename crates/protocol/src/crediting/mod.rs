@@ -220,8 +220,9 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     let mut runs: Vec<([u8; 32], [u8; 32], usize, usize)> = Vec::new(); // (node, key, from, to)
     let mut from = 0;
     while let Some((key, _)) = valid.get(from) {
-        let rest = valid.get(from..).unwrap_or_default();
-        let to = from.saturating_add(rest.partition_point(|(k, _)| k == key));
+        let len =
+            valid.get(from..).unwrap_or_default().iter().take_while(|(k, _)| k == key).count();
+        let to = from.saturating_add(len);
         if let Some(binding) = chain.bindings.get(key) {
             runs.push((binding.node, *key, from, to));
         }
@@ -242,12 +243,14 @@ pub fn credit_epoch(inputs: &EpochInputs) -> Result<EpochCredit, CreditError> {
     let mut nodes = Vec::with_capacity(chain.nodes.len());
     // At most every valid input once: sized up front rather than grown by copying.
     let mut considered = Vec::with_capacity(valid.len().saturating_add(inputs.receipts.len()));
-    let mut next_run = 0; // `run_nodes` and `chain.nodes` are both sorted by node
+    // `run_nodes` and `chain.nodes` are both sorted by node: one linear walk (a binary
+    // search per node costs a cache miss per step over millions of entries).
+    let mut next_run = 0;
     for (key, node) in &chain.nodes {
-        let rest = run_nodes.get(next_run..).unwrap_or_default();
-        let first = next_run.saturating_add(rest.partition_point(|n| n < key));
-        let rest = run_nodes.get(first..).unwrap_or_default();
-        next_run = first.saturating_add(rest.partition_point(|n| n == key));
+        let skipped = run_nodes.get(next_run..).unwrap_or_default().iter().take_while(|n| *n < key);
+        let first = next_run.saturating_add(skipped.count());
+        let len = run_nodes.get(first..).unwrap_or_default().iter().take_while(|n| *n == key);
+        next_run = first.saturating_add(len.count());
         let bindings = by_node.get(first..next_run).unwrap_or_default();
         let (node_work, work_ids) = work.nodes.remove(key).unwrap_or_default();
         let (credit, mut ids) = eligibility::node_credit(
