@@ -12,7 +12,7 @@ use crate::challenge::beacon::{schedule, BeaconSet, Challenge};
 use crate::challenge::ChallengeError;
 use crate::crediting::inputs::{Chain, ChallengeTally, EpochInputs};
 use crate::crediting::root::inputs_root;
-use crate::crediting::{credit_epoch, CreditError, EpochCredit};
+use crate::crediting::{CreditError, EpochCredit, EpochCrediting};
 use crate::merkle::Hash32;
 
 /// Evidence of one epoch's challenges, as synced between the oracles (signatures checked
@@ -314,12 +314,41 @@ pub fn credit_epoch_with_challenges_using(
     evidence: &ChallengeEvidence,
     verify: &mut Verifier<'_>,
 ) -> Result<(EpochCredit, EpochChallenges), JudgeError> {
+    credit_epoch_fed_with_challenges(inputs, evidence, verify, |crediting| {
+        crediting.add_all(&inputs.readings).map_err(JudgeError::Credit)
+    })
+}
+
+/// [`credit_epoch_with_challenges_using`] with the readings `feed` gives, key by key (see
+/// [`EpochCrediting`]); `inputs.readings` are not read.
+pub fn credit_epoch_fed_with_challenges<E: From<JudgeError>>(
+    inputs: &EpochInputs,
+    evidence: &ChallengeEvidence,
+    verify: &mut Verifier<'_>,
+    feed: impl FnOnce(&mut EpochCrediting<'_>) -> Result<(), E>,
+) -> Result<(EpochCredit, EpochChallenges), E> {
     let judged = judge_epoch_with(inputs, evidence, verify)?;
-    let mut with = inputs.clone();
-    for node in &mut with.nodes {
+    // The node inputs with their tallies; the readings are fed, never copied.
+    let mut nodes = inputs.nodes.clone();
+    for node in &mut nodes {
         node.challenges = judged.tallies.get(&node.node).copied().unwrap_or_default();
     }
-    let mut credit = credit_epoch(&with).map_err(JudgeError::Credit)?;
+    let with = EpochInputs {
+        deployment: inputs.deployment,
+        clock: inputs.clock,
+        epoch: inputs.epoch,
+        params: inputs.params,
+        stake_decimals: inputs.stake_decimals,
+        min_stake: inputs.min_stake,
+        nodes,
+        bindings: inputs.bindings.clone(),
+        requesters: inputs.requesters.clone(),
+        readings: Vec::new(),
+        receipts: inputs.receipts.clone(),
+    };
+    let mut crediting = EpochCrediting::new(&with).map_err(JudgeError::Credit)?;
+    feed(&mut crediting)?;
+    let mut credit = crediting.finish();
     let listed: BTreeSet<[u8; 32]> =
         credit.nodes.iter().filter(|n| n.not_listed.is_none()).map(|n| n.node).collect();
     let before = credit.considered.len();

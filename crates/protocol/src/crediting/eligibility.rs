@@ -1,11 +1,12 @@
 //! One node's credit and whether the manifest lists it (PROTOCOL.md §9.3, §9.6).
 
-use crate::crediting::energy::{binding_energy, BindingEnergy};
-use crate::crediting::green::{binding_buckets, bucket_edges, node_green, NodeGreen};
+use std::ops::Range;
+
+use crate::crediting::energy::BindingEnergy;
+use crate::crediting::green::{node_green, NodeGreen};
 use crate::crediting::inputs::{Chain, ChallengeTally, NodeInput, NodeKind};
 use crate::crediting::work::NodeWork;
-use crate::crediting::{sat64, BindingReadings, RejectReason};
-use crate::merkle::Hash32;
+use crate::crediting::{sat64, RejectReason};
 
 /// A node's energy for the epoch: its bindings and the node-level caps.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,52 +42,59 @@ pub struct NodeCredit {
     pub not_listed: Option<RejectReason>,
 }
 
-/// Energy (with green buckets) and eligibility of one node; also returns the identities of
-/// the readings judged for it.
+/// What one binding contributes to its node, decided when its key's readings were fed
+/// ([`crate::crediting::fed::EpochCrediting::add_device`]).
+pub(crate) struct BindingPart {
+    pub node: [u8; 32],
+    /// Boxed: freed as each node takes its bindings, so the outcomes are not held twice.
+    pub energy: Box<BindingEnergy>,
+    /// The binding's judged identities (`J`) in the crediting's list.
+    pub judged: Range<usize>,
+    /// Hybrid nodes' bindings that were not zeroed: the hour buckets and the consumed
+    /// increase `T.consumed − low.consumed` (§9.4).
+    pub green: Option<(Vec<(u128, u128)>, u128)>,
+}
+
+/// `⌊capacity(e).energy_wp × L × max_capacity_factor_bps / (3600 × 10⁴)⌋` of `node` (§9.3).
+pub(crate) fn capacity_factor_cap(chain: &Chain<'_>, node: &NodeInput) -> u128 {
+    let epoch_seconds = u128::try_from(chain.end.saturating_sub(chain.start)).unwrap_or(0);
+    u128::from(node.view.capacity.energy_wp)
+        .saturating_mul(epoch_seconds)
+        .saturating_mul(u128::from(chain.inputs.params.max_capacity_factor_bps))
+        .checked_div(36_000_000)
+        .unwrap_or(0)
+}
+
+/// Energy (with green buckets) and eligibility of one node from its `count` bindings' parts
+/// (in key order); `ranges` receives where their judged identities are.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn node_credit(
     chain: &Chain<'_>,
     node: &NodeInput,
-    bindings: &[BindingReadings<'_>],
+    edges: &[i64],
+    bindings: impl Iterator<Item = BindingPart>,
+    count: usize,
+    ranges: &mut Vec<Range<usize>>,
     work: NodeWork,
     energy_stake_cap: u128,
-) -> (NodeCredit, Vec<Hash32>) {
+) -> NodeCredit {
     let inputs = chain.inputs;
-    let energy_wp = node.view.capacity.energy_wp;
-    let epoch_seconds = u128::try_from(chain.end.saturating_sub(chain.start)).unwrap_or(0);
-    let capacity_factor_cap = u128::from(energy_wp)
-        .saturating_mul(epoch_seconds)
-        .saturating_mul(u128::from(inputs.params.max_capacity_factor_bps))
-        .checked_div(36_000_000)
-        .unwrap_or(0);
+    let capacity_factor_cap = capacity_factor_cap(chain, node);
     let hybrid = node.kind == NodeKind::Hybrid;
-    let edges = if hybrid {
-        bucket_edges(inputs.clock.genesis_time, chain.start, chain.end)
-    } else {
-        Vec::new()
-    };
     // Sized for the bindings: a vector's first push reserves four of its elements, which
     // for `BindingEnergy` is over a kilobyte per node.
-    let mut energy =
-        NodeEnergy { bindings: Vec::with_capacity(bindings.len()), ..Default::default() };
-    let mut ids = Vec::new();
+    let mut energy = NodeEnergy { bindings: Vec::with_capacity(count), ..Default::default() };
     let mut buckets = Vec::new();
     let mut sum: u128 = 0;
     let mut consumed: u128 = 0;
-    for (key, readings) in bindings {
-        let Some(outcome) =
-            binding_energy(*key, readings, chain.start, chain.end, energy_wp, capacity_factor_cap)
-        else {
-            continue;
-        };
-        ids.extend(outcome.judged.iter().map(|r| r.id));
-        if hybrid && outcome.energy.zeroed.is_none() {
-            buckets.push(binding_buckets(&outcome.judged, &edges));
-            let e = &outcome.energy;
-            consumed = consumed
-                .saturating_add(u128::from(e.end.consumed_wh.saturating_sub(e.low.consumed_wh)));
+    for part in bindings {
+        ranges.push(part.judged);
+        if let Some((binding_buckets, binding_consumed)) = part.green {
+            buckets.push(binding_buckets);
+            consumed = consumed.saturating_add(binding_consumed);
         }
-        sum = sum.saturating_add(u128::from(outcome.energy.credited_wh));
-        energy.bindings.push(outcome.energy);
+        sum = sum.saturating_add(u128::from(part.energy.credited_wh));
+        energy.bindings.push(*part.energy);
     }
     let after_capacity = sum.min(capacity_factor_cap);
     energy.sum_wh = sat64(sum);
@@ -94,7 +102,7 @@ pub(crate) fn node_credit(
     energy.stake_cap_wh = sat64(energy_stake_cap);
     energy.credited_wh = sat64(after_capacity.min(energy_stake_cap));
     let green = if hybrid {
-        node_green(&edges, &buckets, consumed, after_capacity)
+        node_green(edges, &buckets, consumed, after_capacity)
     } else {
         NodeGreen::default()
     };
@@ -106,7 +114,7 @@ pub(crate) fn node_credit(
     } else {
         None
     };
-    let credit = NodeCredit {
+    NodeCredit {
         node: node.node,
         node_id: node.node_id,
         kind: node.kind,
@@ -118,6 +126,5 @@ pub(crate) fn node_credit(
         green,
         challenges: node.challenges,
         not_listed,
-    };
-    (credit, ids)
+    }
 }

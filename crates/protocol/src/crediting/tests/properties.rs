@@ -251,3 +251,63 @@ fn tiny_consumption_in_a_sunny_hour_gains_at_most_the_capped_bonus() {
         }
     }
 }
+
+#[test]
+fn readings_fed_key_by_key_give_credit_epochs_result() {
+    // Given random worlds, When each key's readings (shuffled, some copied twice) are fed in
+    // key order as owned values (as an oracle streams its store), Then every decision equals
+    // `credit_epoch` over the whole list.
+    let mut rng = StdRng::seed_from_u64(0xfeed);
+    for _ in 0..200 {
+        let inputs = world(&mut rng);
+        let expected = credit_epoch(&inputs).expect("credit");
+        let mut sorted = inputs.readings.clone();
+        sorted.sort_by_key(|r| r.device_key);
+        let fed = credit_epoch_fed(&inputs, |crediting| {
+            for group in sorted.chunk_by(|a, b| a.device_key == b.device_key) {
+                let mut group = group.to_vec();
+                if let Some(copy) = group.choose(&mut rng).copied() {
+                    group.push(copy);
+                }
+                group.shuffle(&mut rng);
+                crediting.add_device(&group)?;
+            }
+            Ok::<_, CreditError>(())
+        })
+        .expect("fed");
+        assert_eq!(fed, expected);
+    }
+}
+
+#[test]
+fn readings_fed_out_of_key_order_are_refused_by_name() {
+    let inputs = fixture_world();
+    let (a, b) = (reading(1, 1, 1, START + 10, 5, 0), reading(2, 1, 1, START + 10, 5, 0));
+    let (low, high) = if a.device_key < b.device_key { (a, b) } else { (b, a) };
+    let refused = |feed: &[&[SignedReading]]| {
+        let mut crediting = EpochCrediting::new(&inputs).expect("new");
+        feed.iter().try_for_each(|group| crediting.add_device(group)).expect_err("refused")
+    };
+    // A key again, a lower key after a higher one, and two keys in one call.
+    assert_eq!(refused(&[&[low], &[low]]), CreditError::DeviceKeysOutOfOrder(low.device_key));
+    assert_eq!(refused(&[&[high], &[low]]), CreditError::DeviceKeysOutOfOrder(low.device_key));
+    assert_eq!(refused(&[&[low, high]]), CreditError::DeviceKeysOutOfOrder(low.device_key));
+    // An empty call is nothing, and does not take a key's turn.
+    let mut crediting = EpochCrediting::new(&inputs).expect("new");
+    let none: &[SignedReading] = &[];
+    crediting.add_device(none).expect("empty");
+    crediting.add_device(&[low]).expect("low");
+    crediting.add_device(none).expect("empty again");
+    crediting.add_device(&[high]).expect("high");
+    let mut whole = inputs.clone();
+    whole.readings = vec![high, low];
+    assert_eq!(crediting.finish(), credit_epoch(&whole).expect("credit"));
+}
+
+/// One energy node with two bound keys.
+fn fixture_world() -> EpochInputs {
+    inputs(
+        vec![node(1, NodeKind::Energy, 100, 1_000, 0)],
+        vec![binding(1, 1, START - 100, None), binding(2, 1, START - 100, None)],
+    )
+}
