@@ -44,7 +44,8 @@ pub async fn credit_stored(
     // As CPU-bound as the close itself: off the async workers.
     let (inputs, evidence, credit) = tokio::task::spawn_blocking(move || {
         let mut verify = evidence::cached_verify;
-        let credit = close::credit_with(&inputs, evidence.as_ref(), &mut verify);
+        let readings = close::Readings::Listed;
+        let credit = close::credit_with(&inputs, readings, evidence.as_ref(), &mut verify);
         (inputs, evidence, credit)
     })
     .await

@@ -5,11 +5,13 @@
 //! `verify_opening`).
 
 use gridmint_protocol::challenge::verdict::{
-    credit_epoch_with_challenges_using, ChallengeEvidence, EpochChallenges, JudgeError, Verifier,
+    credit_epoch_fed_with_challenges, ChallengeEvidence, EpochChallenges, JudgeError, Verifier,
 };
 use gridmint_protocol::crediting::corrections::Corrections;
 use gridmint_protocol::crediting::manifest::{build_manifest, ManifestHeader};
-use gridmint_protocol::crediting::{credit_epoch, CreditError, EpochCredit, EpochInputs};
+use gridmint_protocol::crediting::{
+    credit_epoch_fed, CreditError, EpochCredit, EpochCrediting, EpochInputs,
+};
 use gridmint_protocol::merkle::CumulativeTree;
 use gridmint_protocol::rewards::{CumulativeState, EpochManifest, EpochReport, RewardError};
 use gridmint_sdk::{node_staking as ns, rewards as rw};
@@ -42,17 +44,33 @@ pub enum CloseError {
     Challenges(JudgeError),
 }
 
-/// Credits `inputs`: with `evidence`, through the challenge verdicts (§10.8, openings checked
-/// by `verify`); without, exactly `credit_epoch`.
+/// Where crediting gets the epoch's readings: the inputs' own list, or fed one device key at
+/// a time (a store's stream, see [`super::stream`]) while `inputs.readings` stays empty.
+pub enum Readings<'f> {
+    Listed,
+    Fed(Feed<'f>),
+}
+
+/// Gives crediting the epoch's readings, key by key.
+pub type Feed<'f> = Box<dyn FnOnce(&mut EpochCrediting<'_>) -> Result<(), CreditError> + Send + 'f>;
+
+/// Credits `inputs` with `readings`: with `evidence`, through the challenge verdicts (§10.8,
+/// openings checked by `verify`); without, exactly `credit_epoch`.
 pub fn credit_with(
     inputs: &EpochInputs,
+    readings: Readings<'_>,
     evidence: Option<&ChallengeEvidence>,
     verify: &mut Verifier<'_>,
 ) -> Result<(EpochCredit, Option<EpochChallenges>), CloseError> {
+    let feed = |crediting: &mut EpochCrediting<'_>| match readings {
+        Readings::Listed => crediting.add_all(&inputs.readings),
+        Readings::Fed(feed) => feed(crediting),
+    };
     match evidence {
-        None => Ok((credit_epoch(inputs).map_err(CloseError::Credit)?, None)),
+        None => Ok((credit_epoch_fed(inputs, feed).map_err(CloseError::Credit)?, None)),
         Some(evidence) => {
-            let (credit, judged) = credit_epoch_with_challenges_using(inputs, evidence, verify)
+            let fed = |c: &mut EpochCrediting<'_>| feed(c).map_err(JudgeError::Credit);
+            let (credit, judged) = credit_epoch_fed_with_challenges(inputs, evidence, verify, fed)
                 .map_err(|e| match e {
                     JudgeError::Credit(c) => CloseError::Credit(c),
                     other => CloseError::Challenges(other),
@@ -92,13 +110,15 @@ pub fn close(
     previous: &CumulativeState,
 ) -> Result<Closed, CloseError> {
     let mut verify = gridmint_protocol::challenge::answer::verify_opening;
+    let inputs = inputs.map(|i| (i, Readings::Listed));
     close_with(ctx, inputs, None, &mut verify, stake_decimals, corrections, previous)
 }
 
-/// [`close`] judging the epoch's compute challenges from `evidence` when there is some.
+/// [`close`] with the inputs' readings as `Readings` says, judging the epoch's compute
+/// challenges from `evidence` when there is some.
 pub fn close_with(
     ctx: &EpochContext,
-    inputs: Option<&EpochInputs>,
+    inputs: Option<(&EpochInputs, Readings<'_>)>,
     evidence: Option<&ChallengeEvidence>,
     verify: &mut Verifier<'_>,
     stake_decimals: u8,
@@ -107,8 +127,8 @@ pub fn close_with(
 ) -> Result<Closed, CloseError> {
     let (credit, challenges) = match (corrections.empty_epoch, inputs) {
         (true, _) => (None, None),
-        (false, Some(inputs)) => {
-            let (credit, judged) = credit_with(inputs, evidence, verify)?;
+        (false, Some((inputs, readings))) => {
+            let (credit, judged) = credit_with(inputs, readings, evidence, verify)?;
             (Some(credit), judged)
         }
         (false, None) => return Err(CloseError::NoInputs),

@@ -77,33 +77,66 @@ impl EpochContext {
     }
 }
 
-/// The inputs of `ctx.epoch` from the store, the chain and `snapshot`.
+/// The inputs of `ctx.epoch` from the store, the chain and `snapshot`, readings included:
+/// for the archive and pruning, which keep them. The close streams them instead
+/// ([`gather_keyed`], [`super::stream`]).
 pub async fn gather(
     chain: &dyn Chain,
     store: &Store,
     ctx: &EpochContext,
     snapshot: &Snapshot,
 ) -> Result<EpochInputs, GatherError> {
-    if snapshot.epoch != ctx.epoch {
-        return Err(GatherError::WrongSnapshot { snapshot: snapshot.epoch, epoch: ctx.epoch });
-    }
-    let started = std::time::Instant::now();
+    check_snapshot(ctx, snapshot)?;
     // The epoch's readings with their keys' history: the start boundary and the low counter
     // (§9.3) come from earlier readings of the keys.
     let mut readings = store.readings_of_epoch_keys(ctx.epoch, ctx.end).await?;
-    let mut receipts = store.epoch_receipts(ctx.epoch).await?;
-    let stored = started.elapsed();
     canonical_readings(&mut readings);
-    canonical_receipts(&mut receipts);
+    let mut keys: Vec<[u8; 32]> = readings.iter().map(|r| r.device_key).collect();
+    keys.dedup(); // sorted by `canonical_readings`
+    let mut inputs = gather_chain(chain, store, ctx, snapshot, &keys).await?;
+    inputs.readings = readings;
+    Ok(inputs)
+}
 
-    let mut device_keys: Vec<[u8; 32]> = readings
-        .iter()
-        .map(|r| r.device_key)
-        .chain(receipts.iter().map(|r| r.device_key))
-        .collect();
+/// The inputs of `ctx.epoch` but its readings (left empty), and the device keys that signed
+/// a reading of the epoch (sorted): the keys whose readings the close then streams.
+pub async fn gather_keyed(
+    chain: &dyn Chain,
+    store: &Store,
+    ctx: &EpochContext,
+    snapshot: &Snapshot,
+) -> Result<(EpochInputs, Vec<[u8; 32]>), GatherError> {
+    check_snapshot(ctx, snapshot)?;
+    let keys = store.epoch_device_keys(ctx.epoch).await?;
+    let inputs = gather_chain(chain, store, ctx, snapshot, &keys).await?;
+    Ok((inputs, keys))
+}
+
+fn check_snapshot(ctx: &EpochContext, snapshot: &Snapshot) -> Result<(), GatherError> {
+    if snapshot.epoch != ctx.epoch {
+        return Err(GatherError::WrongSnapshot { snapshot: snapshot.epoch, epoch: ctx.epoch });
+    }
+    Ok(())
+}
+
+/// Everything but the readings: the epoch's receipts, the bindings of `reading_keys`
+/// (sorted, distinct) and of the receipts' keys, the requesters the receipts name, the
+/// snapshot's node views.
+async fn gather_chain(
+    chain: &dyn Chain,
+    store: &Store,
+    ctx: &EpochContext,
+    snapshot: &Snapshot,
+    reading_keys: &[[u8; 32]],
+) -> Result<EpochInputs, GatherError> {
+    let started = std::time::Instant::now();
+    let mut receipts = store.epoch_receipts(ctx.epoch).await?;
+    canonical_receipts(&mut receipts);
+    let mut device_keys: Vec<[u8; 32]> =
+        reading_keys.iter().copied().chain(receipts.iter().map(|r| r.device_key)).collect();
     device_keys.sort_unstable();
     device_keys.dedup();
-    let sorted = started.elapsed();
+    let stored = started.elapsed();
     let addresses = binding_addresses(store, &device_keys).await?;
     let derived = started.elapsed();
     let fetched =
@@ -151,13 +184,12 @@ pub async fn gather(
 
     tracing::debug!(
         epoch = ctx.epoch,
-        readings = readings.len(),
+        keys = device_keys.len(),
         receipts = receipts.len(),
         store_ms = stored.as_millis(),
-        sort_ms = sorted.saturating_sub(stored).as_millis(),
-        derive_ms = derived.saturating_sub(sorted).as_millis(),
+        derive_ms = derived.saturating_sub(stored).as_millis(),
         chain_ms = started.elapsed().saturating_sub(derived).as_millis(),
-        "epoch inputs gathered"
+        "epoch chain inputs gathered"
     );
     let mut nodes = Vec::with_capacity(snapshot.nodes.len());
     for n in &snapshot.nodes {
@@ -173,7 +205,7 @@ pub async fn gather(
         nodes,
         bindings,
         requesters,
-        readings,
+        readings: Vec::new(),
         receipts,
     })
 }

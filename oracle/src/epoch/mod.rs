@@ -9,6 +9,7 @@ pub mod close;
 pub mod explain;
 pub mod gather;
 pub mod snapshot;
+pub mod stream;
 
 use std::sync::Arc;
 
@@ -150,34 +151,44 @@ impl Engine {
             )));
         };
         let ctx = EpochContext::new(config, self.deployment, epoch)?;
-        let (inputs, evidence) = if corrections.empty_epoch {
-            (None, None)
+        let (inputs, evidence, keys) = if corrections.empty_epoch {
+            (None, None, Vec::new())
         } else {
             let chain = self.chain.as_ref();
-            let mut inputs = gather::gather(chain, &self.store, &ctx, &snapshot).await?;
+            let (mut inputs, keys) =
+                gather::gather_keyed(chain, &self.store, &ctx, &snapshot).await?;
             let evidence = evidence::gather(chain, &self.store, config, &mut inputs).await?;
-            (Some(inputs), evidence)
+            (Some(inputs), evidence, keys)
         };
         let gathered = started.elapsed();
         let decimals = snapshot.stake_decimals;
         // Its nodes are in `inputs` now; at a million nodes it is hundreds of MiB.
         drop(snapshot);
-        // Crediting a large epoch is CPU-bound: keep it off the async workers.
-        let closed = tokio::task::spawn_blocking(move || {
+        // Crediting is CPU-bound: a thread of its own, fed the readings key by key as the
+        // store streams them (never all of them at once).
+        let (sender, feed) = stream::channel(keys);
+        let streams = inputs.is_some();
+        let end = ctx.end;
+        let credit = tokio::task::spawn_blocking(move || {
             let mut verify = evidence::cached_verify;
-            let (inputs, evidence) = (inputs.as_ref(), evidence.as_ref());
+            let readings = close::Readings::Fed(Box::new(move |c| feed.feed(c)));
+            let inputs = inputs.as_ref().map(|i| (i, readings));
             close::close_with(
                 &ctx,
                 inputs,
-                evidence,
+                evidence.as_ref(),
                 &mut verify,
                 decimals,
                 &corrections,
                 &previous,
             )
-        })
-        .await
-        .map_err(|e| EngineError::Task(e.to_string()))??;
+        });
+        let streamed =
+            if streams { sender.send_epoch(&self.store, epoch, end).await } else { Ok(()) };
+        let closed = credit.await.map_err(|e| EngineError::Task(e.to_string()))?;
+        // A stream that broke credited part of the epoch: its close is discarded.
+        streamed?;
+        let closed = closed?;
         let credited = started.elapsed();
         let body = borsh::to_vec(&closed.manifest).map_err(|e| EngineError::Task(e.to_string()))?;
         self.store.save_manifest(epoch, &closed.report.manifest_hash, &body).await?;
@@ -187,7 +198,7 @@ impl Engine {
             nodes = closed.manifest.nodes.len(),
             snapshot_ms = snapshot_took.as_millis(),
             gather_ms = gathered.saturating_sub(snapshot_took).as_millis(),
-            credit_ms = credited.saturating_sub(gathered).as_millis(),
+            stream_and_credit_ms = credited.saturating_sub(gathered).as_millis(),
             save_ms = started.elapsed().saturating_sub(credited).as_millis(),
             "epoch computed"
         );

@@ -52,10 +52,12 @@ pub struct VoteRow {
     pub signature: Option<String>,
 }
 
-/// [`Store::readings_of_epoch_keys`]: `$1` the epoch's end, `$2` the epoch.
+/// [`Store::readings_of_epoch_keys`]: `$1` the epoch's end, `$2` the epoch. Ordered by
+/// device key (bytes compare as raw bytes in both stores, as in Rust), so a close can credit
+/// one key at a time as the rows come.
 pub(super) const READINGS_OF_EPOCH_KEYS: &str = "SELECT device_key, message, signature FROM \
      readings WHERE timestamp < $1 AND device_key IN (SELECT device_key FROM readings WHERE \
-     epoch = $2)";
+     epoch = $2) ORDER BY device_key";
 
 fn hash(v: Vec<u8>) -> Result<Hash32, StoreError> {
     v.try_into().map_err(|_| StoreError::Corrupt("hash length"))
@@ -63,26 +65,53 @@ fn hash(v: Vec<u8>) -> Result<Hash32, StoreError> {
 
 impl Store {
     /// Every stored reading timestamped before `end` whose device key signed a reading of
-    /// `epoch` (`end` being the epoch's end): the epoch's readings and their keys' history,
-    /// which is what crediting reads (§9.3's start boundary and low counter).
+    /// `epoch` (`end` being the epoch's end), ordered by device key: the epoch's readings and
+    /// their keys' history, which is what crediting reads (§9.3's start boundary and low
+    /// counter). A stream: a close credits each key's readings and drops them.
     ///
     /// One statement, so one snapshot: a key whose first reading of the epoch commits
     /// meanwhile is in or out with its whole history; and the epoch's rows are read once,
     /// not once for themselves and again for their keys. The keys are a subquery, not bound
     /// lists: at a million keys, thousands of `IN (…)` statements made PostgreSQL's generic
     /// plan scan the table for each.
+    pub fn readings_of_epoch_keys_by_key(
+        &self,
+        epoch: u64,
+        end: i64,
+    ) -> impl futures_util::Stream<Item = Result<SignedReading, StoreError>> + Send + '_ {
+        sqlx::query(READINGS_OF_EPOCH_KEYS)
+            .bind(end)
+            .bind(to_db(epoch))
+            .fetch(self.pool())
+            .map_err(StoreError::from)
+            .and_then(|row| std::future::ready(rows::reading_from_row(&row)))
+    }
+
+    /// [`Store::readings_of_epoch_keys_by_key`], collected.
     pub async fn readings_of_epoch_keys(
         &self,
         epoch: u64,
         end: i64,
     ) -> Result<Vec<SignedReading>, StoreError> {
-        let mut rows =
-            sqlx::query(READINGS_OF_EPOCH_KEYS).bind(end).bind(to_db(epoch)).fetch(self.pool());
-        let mut out = Vec::new();
-        while let Some(row) = rows.try_next().await? {
-            out.push(rows::reading_from_row(&row)?);
-        }
-        Ok(out)
+        self.readings_of_epoch_keys_by_key(epoch, end).try_collect().await
+    }
+
+    /// The distinct device keys that signed a reading of `epoch`, sorted (from the
+    /// `(epoch, device_key)` index alone).
+    pub async fn epoch_device_keys(&self, epoch: u64) -> Result<Vec<[u8; 32]>, StoreError> {
+        sqlx::query("SELECT DISTINCT device_key FROM readings WHERE epoch = $1 ORDER BY device_key")
+            .bind(to_db(epoch))
+            .fetch(self.pool())
+            .map_err(StoreError::from)
+            .and_then(|row| {
+                let key: Result<[u8; 32], StoreError> =
+                    row.try_get::<Vec<u8>, _>(0).map_err(StoreError::from).and_then(|k| {
+                        k.try_into().map_err(|_| StoreError::Corrupt("device key length"))
+                    });
+                std::future::ready(key)
+            })
+            .try_collect()
+            .await
     }
 
     /// Stores the snapshot of `epoch` (its encoded bytes) unless one exists; returns the one

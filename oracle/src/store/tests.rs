@@ -132,7 +132,12 @@ async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
         (
             "SELECT device_key, message, signature FROM readings WHERE epoch = 3",
             &[][..],
-            "readings_epoch",
+            "readings_epoch_key",
+        ),
+        (
+            "SELECT DISTINCT device_key FROM readings WHERE epoch = 3 ORDER BY device_key",
+            &[][..],
+            "readings_epoch_key",
         ),
         (
             "SELECT device_key, message, device_signature, requester_signature FROM receipts \
@@ -214,16 +219,25 @@ async fn the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history(db: Te
         c1.clone(),
     ];
     store.insert_readings(&all, 0).await.expect("insert");
-    // When the close of epoch 1 asks for its readings and the history of its keys
-    let mut found = store.readings_of_epoch_keys(1, 1_200).await.expect("query");
+    // When the close of epoch 1 lists its keys and asks for their readings
+    let keys = store.epoch_device_keys(1).await.expect("keys");
+    let found = store.readings_of_epoch_keys(1, 1_200).await.expect("query");
+    // Then the keys are 1 and 3, sorted, once each; and it gets every reading of keys 1 and
+    // 3 before the epoch's end (each once; the one at its start included, the one at its
+    // end not), none of key 2's and none later, grouped by key in key order
+    let mut expected_keys = vec![a1.signed.device_key, c1.signed.device_key];
+    expected_keys.sort_unstable();
+    assert_eq!(keys, expected_keys);
+    let by_key: Vec<[u8; 32]> = found.iter().map(|r| r.device_key).collect();
+    assert!(by_key.is_sorted(), "not in key order: {by_key:?}");
+    let mut found = found;
     found.sort_by_key(SignedReading::identity);
-    // Then it gets every reading of keys 1 and 3 before the epoch's end (each once; the one
-    // at its start included, the one at its end not), none of key 2's and none later
     let mut expected: Vec<_> =
         [a0, a1, a2, a_at_start, c_early, c1].into_iter().map(|r| r.signed).collect();
     expected.sort_by_key(SignedReading::identity);
     assert_eq!(found, expected);
     assert!(store.readings_of_epoch_keys(7, 9_999).await.expect("query").is_empty());
+    assert!(store.epoch_device_keys(7).await.expect("keys").is_empty());
 }
 
 async fn a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade(db: TestDb) {

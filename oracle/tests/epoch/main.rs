@@ -2,7 +2,8 @@
 //! with the interleavings chosen by the test (see `harness`); the HTTP contract against
 //! `openapi.json` and the loop's metrics (`operations`); two replicas of one oracle on
 //! PostgreSQL, the leader killed mid-vote (`replicas`); archives and pruning (`archive`); the
-//! compute-challenge beacon crank (`beacons`); the close's memo of binding addresses (`memo`).
+//! compute-challenge beacon crank (`beacons`); the close's memo of binding addresses (`memo`); a readings stream that breaks mid-close
+//! (`stream`).
 
 mod archive;
 mod beacons;
@@ -17,4 +18,5 @@ mod quorum;
 mod replicas;
 mod restart;
 mod schema;
+mod stream;
 mod veto;

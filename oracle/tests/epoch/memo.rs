@@ -13,7 +13,10 @@ use solana_signer::Signer;
 use crate::harness::Net;
 use crate::quorum::{epoch_1_readings, finalize_empty_epoch_0};
 
-async fn report(engine: &Engine, config: &rw::Config) -> gridmint_protocol::rewards::EpochReport {
+pub(crate) async fn report(
+    engine: &Engine,
+    config: &rw::Config,
+) -> gridmint_protocol::rewards::EpochReport {
     match engine.compute(config, 1, None).await.expect("compute") {
         Outcome::Closed(c) => c.report.clone(),
         Outcome::Abstain(why) => panic!("abstained: {why}"),
@@ -22,7 +25,7 @@ async fn report(engine: &Engine, config: &rw::Config) -> gridmint_protocol::rewa
 
 /// A net with a node of each of `kinds`, epoch 0 final and epoch 1's readings at oracle 0,
 /// at epoch 1's report time.
-async fn epoch_1_to_close(kinds: &[NodeKind]) -> (Net, rw::Config) {
+pub(crate) async fn epoch_1_to_close(kinds: &[NodeKind]) -> (Net, rw::Config) {
     let mut net = Net::start_with(kinds).await;
     finalize_empty_epoch_0(&mut net).await;
     net.post(0, &epoch_1_readings(&net)).await;
