@@ -88,6 +88,13 @@ pub fn reading_from_row(row: &AnyRow) -> Result<SignedReading, StoreError> {
     })
 }
 
+/// A reading selected as one column, its record `device_key ‖ message ‖ signature`.
+pub fn reading_from_record(row: &AnyRow) -> Result<SignedReading, StoreError> {
+    let record: Vec<u8> = row.try_get(0)?;
+    borsh::from_slice(&record)
+        .map_err(|_| StoreError::Corrupt("reading record has the wrong length"))
+}
+
 pub fn receipt_from_row(row: &AnyRow) -> Result<SignedReceipt, StoreError> {
     Ok(SignedReceipt {
         device_key: bytes(row, "device_key")?,

@@ -1,7 +1,7 @@
 //! Store tests, each on a real SQLite file in a temp dir and on the machine's PostgreSQL in a
 //! fresh schema (`store_tests!`).
 
-use super::epochs::READINGS_OF_EPOCH_KEYS;
+use super::epochs::readings_of_epoch_keys_sql;
 use super::test_db::{store_tests, TestDb};
 use super::*;
 use ed25519_dalek::SigningKey;
@@ -125,7 +125,7 @@ async fn u64_columns_round_trip_above_i64_max(db: TestDb) {
 
 async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
     let store = db.open().await;
-    let history = READINGS_OF_EPOCH_KEYS.replace("$1", "5").replace("$2", "3");
+    let history = readings_of_epoch_keys_sql(db.backend).replace("$1", "5").replace("$2", "3");
     // The close's queries (`readings_of_epoch_keys`, `epoch_receipts`), the epoch's readings
     // the archive and pruning list (`epoch_readings`), and the per-node lookup of receipts.
     for (sql, keys, index) in [

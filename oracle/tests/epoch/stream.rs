@@ -29,7 +29,10 @@ async fn a_readings_stream_that_breaks_voids_the_close() {
     // reporting the readings that came before it.
     let err = engine.compute(&config, 1, None).await.expect_err("a broken stream");
     assert!(
-        matches!(err, EngineError::Store(StoreError::Corrupt("column has the wrong length"))),
+        matches!(
+            err,
+            EngineError::Store(StoreError::Corrupt("reading record has the wrong length"))
+        ),
         "{err}"
     );
     // And with the row whole again, the close reports the whole epoch.
