@@ -84,6 +84,8 @@ trait Kind: Copy + Send + 'static {
     fn check(&self, deployment: &[u8; 32]) -> Result<Checked, Reject>;
     fn row(self, clock: &EpochClock) -> Option<Self::Row>;
     fn identity(row: &Self::Row) -> [u8; 32];
+    /// `(identity, device_key, sequence)`: how [`Store::existing`] finds a stored row.
+    fn lookup(row: &Self::Row) -> ([u8; 32], [u8; 32], u64);
 }
 
 impl Kind for SignedReading {
@@ -98,6 +100,9 @@ impl Kind for SignedReading {
     fn identity(row: &NewReading) -> [u8; 32] {
         row.identity
     }
+    fn lookup(row: &NewReading) -> ([u8; 32], [u8; 32], u64) {
+        (row.identity, row.signed.device_key, row.sequence)
+    }
 }
 
 impl Kind for SignedReceipt {
@@ -111,6 +116,9 @@ impl Kind for SignedReceipt {
     }
     fn identity(row: &NewReceipt) -> [u8; 32] {
         row.identity
+    }
+    fn lookup(row: &NewReceipt) -> ([u8; 32], [u8; 32], u64) {
+        (row.identity, row.signed.device_key, 0)
     }
 }
 
@@ -212,7 +220,10 @@ impl Ingest {
         let ids: Vec<[u8; 32]> = admitted.iter().map(|(_, row, _)| K::identity(row)).collect();
         let prepaid = limiter.is_some_and(|l| take_all(l, admitted.iter().map(|(_, _, c)| c)));
         let known = match limiter {
-            Some(_) if !prepaid => self.store.existing(K::TABLE, &ids).await?,
+            Some(_) if !prepaid => {
+                let lookups: Vec<_> = admitted.iter().map(|(_, row, _)| K::lookup(row)).collect();
+                self.store.existing(K::TABLE, &lookups).await?
+            }
             _ => HashSet::new(),
         };
         let mut rows = Vec::with_capacity(admitted.len());

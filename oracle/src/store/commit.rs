@@ -184,6 +184,8 @@ type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 /// An input row as its table stores it: where, which columns, and their values in order.
 trait InputRow {
     const TABLE: &'static str;
+    /// The unique index that keeps one row per identity (`ON CONFLICT` target).
+    const UNIQUE: &'static str;
     const COLUMNS: &'static [&'static str];
     fn identity(&self) -> Hash32;
     fn bind<'q>(&self, query: AnyQuery<'q>, received_at: i64) -> AnyQuery<'q>;
@@ -191,6 +193,8 @@ trait InputRow {
 
 impl InputRow for NewReading {
     const TABLE: &'static str = "readings";
+    // Equal identities have equal keys and sequences (migration `0010_readings_by_key`).
+    const UNIQUE: &'static str = "device_key, sequence, identity";
     const COLUMNS: &'static [&'static str] = &[
         "identity",
         "device_key",
@@ -221,6 +225,7 @@ impl InputRow for NewReading {
 
 impl InputRow for NewReceipt {
     const TABLE: &'static str = "receipts";
+    const UNIQUE: &'static str = "identity";
     const COLUMNS: &'static [&'static str] = &[
         "identity",
         "device_key",
@@ -264,10 +269,11 @@ async fn insert_rows<R: InputRow>(
     let mut out = Vec::with_capacity(items.len());
     for chunk in items.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "INSERT INTO {} ({}) VALUES {} ON CONFLICT (identity) DO NOTHING RETURNING identity",
+            "INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) DO NOTHING RETURNING identity",
             R::TABLE,
             R::COLUMNS.join(", "),
-            values(backend, chunk.len(), R::COLUMNS.len())
+            values(backend, chunk.len(), R::COLUMNS.len()),
+            R::UNIQUE
         );
         let query = chunk.iter().fold(sqlx::query(&sql), |q, r| r.bind(q, received_at));
         let returned = returned(query, tx).await?;

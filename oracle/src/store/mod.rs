@@ -126,15 +126,6 @@ pub enum Table {
     Receipts,
 }
 
-impl Table {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Readings => "readings",
-            Self::Receipts => "receipts",
-        }
-    }
-}
-
 /// Identities per `IN (...)` query (well under every backend's parameter limit).
 const EXISTING_CHUNK: usize = 500;
 
@@ -206,24 +197,36 @@ impl Store {
         self.insert_grouped(commit::Batch::Receipts(items.to_vec()), received_at).await
     }
 
-    /// Which of `ids` are already stored in `table`.
+    /// Which of `inputs` — `(identity, device_key, sequence)` — are already stored in
+    /// `table`, by identity. Readings are looked up by all three (their unique index, see
+    /// migration `0010_readings_by_key`: there is none on the identity alone); receipts by
+    /// identity (their key), the other two being ignored.
     pub async fn existing(
         &self,
         table: Table,
-        ids: &[Hash32],
+        inputs: &[(Hash32, [u8; 32], u64)],
     ) -> Result<HashSet<Hash32>, StoreError> {
         let mut found = HashSet::new();
-        for chunk in ids.chunks(EXISTING_CHUNK) {
-            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT identity FROM {} WHERE identity IN ({})",
-                table.name(),
-                params.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for id in chunk {
-                query = query.bind(id.to_vec());
-            }
+        for chunk in inputs.chunks(EXISTING_CHUNK) {
+            let sql = match table {
+                Table::Readings => format!(
+                    "SELECT r.identity FROM (VALUES {}) AS v JOIN readings AS r ON \
+                     r.device_key = v.column1 AND r.sequence = v.column2 AND r.identity = \
+                     v.column3",
+                    commit::values(self.backend, chunk.len(), 3)
+                ),
+                Table::Receipts => format!(
+                    "SELECT identity FROM receipts WHERE identity IN {}",
+                    commit::values(self.backend, 1, chunk.len())
+                ),
+            };
+            let query =
+                chunk.iter().fold(sqlx::query(&sql), |q, (id, key, sequence)| match table {
+                    Table::Readings => {
+                        q.bind(key.to_vec()).bind(rows::to_db(*sequence)).bind(id.to_vec())
+                    }
+                    Table::Receipts => q.bind(id.to_vec()),
+                });
             for row in query.fetch_all(&self.pool).await? {
                 let id: Vec<u8> = row.try_get(0)?;
                 let id: Hash32 =

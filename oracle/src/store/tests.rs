@@ -58,9 +58,11 @@ store_tests!(
     epoch_queries_read_only_the_epoch_through_an_index,
     reopening_an_existing_database_keeps_rows_and_skips_applied_migrations,
     existing_finds_stored_identities_across_chunks,
+    existing_looks_readings_up_through_their_unique_index,
     the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history,
     snapshots_and_vote_intents_keep_the_first_write,
     a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade,
+    readings_stored_before_0010_keep_their_arrival_order_and_stay_unique,
     the_ledger_is_replaced_per_epoch_and_a_veto_drops_it_from_the_reopened_epoch,
     manifests_corrections_and_veto_reasons_round_trip,
     close_summaries_are_replaced_per_epoch_and_shared_by_every_opener,
@@ -150,7 +152,7 @@ async fn epoch_queries_read_only_the_epoch_through_an_index(db: TestDb) {
             &[],
             "receipts_epoch_node",
         ),
-        (history.as_str(), &[], "readings_key_sequence"),
+        (history.as_str(), &[], "readings_key_sequence_identity"),
     ] {
         db.assert_index_search(&store, sql, keys, index).await;
     }
@@ -180,18 +182,37 @@ async fn existing_finds_stored_identities_across_chunks(db: TestDb) {
     let store = db.open().await;
     let stored: Vec<_> = (0..3).map(|s| reading(6, 1, s, 1_000)).collect();
     store.insert_readings(&stored, 0).await.expect("insert");
-    // More ids than one IN chunk, the stored ones at the end.
-    let mut ids: Vec<Hash32> = (0..EXISTING_CHUNK as u16 + 10)
+    let lookup = |r: &NewReading| (r.identity, r.signed.device_key, r.sequence);
+    // More lookups than one chunk, the stored ones at the end; among the others, a stored
+    // key and sequence with another identity, and a stored identity under another sequence.
+    let mut inputs: Vec<(Hash32, [u8; 32], u64)> = (0..EXISTING_CHUNK as u16 + 10)
         .map(|i| {
             let mut id = [0xee; 32];
             id[..2].copy_from_slice(&i.to_le_bytes());
-            id
+            (id, [0xdd; 32], u64::from(i))
         })
         .collect();
-    ids.extend(stored.iter().map(|r| r.identity));
-    let found = store.existing(Table::Readings, &ids).await.expect("existing");
+    let (id, key, sequence) = lookup(&stored[0]);
+    inputs.push(([0xcc; 32], key, sequence));
+    inputs.push((id, key, sequence + 7));
+    inputs.extend(stored.iter().map(lookup));
+    let found = store.existing(Table::Readings, &inputs).await.expect("existing");
     assert_eq!(found, stored.iter().map(|r| r.identity).collect());
-    assert!(store.existing(Table::Receipts, &ids).await.expect("existing").is_empty());
+    assert!(store.existing(Table::Receipts, &inputs).await.expect("existing").is_empty());
+    // Receipts by identity alone.
+    let r = receipt(4, 1, 1_050);
+    store.insert_receipts(std::slice::from_ref(&r), 0).await.expect("receipt");
+    let found = store.existing(Table::Receipts, &[(r.identity, [0; 32], 0)]).await.expect("ok");
+    assert_eq!(found, HashSet::from([r.identity]));
+}
+
+async fn existing_looks_readings_up_through_their_unique_index(db: TestDb) {
+    let store = db.open().await;
+    // `Store::existing`'s statement for readings, one lookup (sequence 1).
+    let sql = "SELECT r.identity FROM (VALUES ($1, 1, $2)) AS v JOIN readings AS r ON \
+               r.device_key = v.column1 AND r.sequence = v.column2 AND r.identity = v.column3";
+    let (key, id) = ([6u8; 32], [7u8; 32]);
+    db.assert_index_search(&store, sql, &[&key, &id], "readings_key_sequence_identity").await;
 }
 
 async fn the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history(db: TestDb) {
@@ -259,6 +280,47 @@ async fn a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade(db: Tes
     // When the oracle opens it (0008 runs), Then the snapshot reads back as the same bytes.
     let store = db.open().await;
     assert_eq!(store.snapshot(3).await.expect("read"), Some(json.as_bytes().to_vec()));
+}
+
+async fn readings_stored_before_0010_keep_their_arrival_order_and_stay_unique(db: TestDb) {
+    // Given a database migrated up to 0009 holding three readings, inserted out of key order
+    // within one second of receive time,
+    let pool = connect(&db.url, db.backend, 1, &[]).await.expect("connect");
+    let all = db.backend.migrator();
+    let before_0010 = sqlx::migrate::Migrator {
+        migrations: all.migrations.iter().filter(|m| m.version < 10).cloned().collect(),
+        ..sqlx::migrate::Migrator::DEFAULT
+    };
+    before_0010.run(&pool).await.expect("migrate to 0009");
+    let rows = [reading(3, 1, 1, 1_110), reading(1, 1, 1, 1_120), reading(2, 1, 2, 1_130)];
+    for r in &rows {
+        sqlx::query(
+            "INSERT INTO readings (identity, device_key, node_id, sequence, timestamp, epoch, \
+             message, signature, received_at) VALUES ($1, $2, 1, $3, $4, 1, $5, $6, 50)",
+        )
+        .bind(r.identity.to_vec())
+        .bind(r.signed.device_key.to_vec())
+        .bind(rows::to_db(r.sequence))
+        .bind(r.timestamp)
+        .bind(r.signed.message.to_vec())
+        .bind(r.signed.signature.to_vec())
+        .execute(&pool)
+        .await
+        .expect("insert before 0010");
+    }
+    pool.close().await;
+    // When the oracle opens it (0010 rebuilds SQLite's table),
+    let store = db.open().await;
+    // Then the watchtower still pages them in arrival order, a copy is still a duplicate
+    // and a new reading is accepted.
+    let paged = store.readings_received_since(0, None, 10).await.expect("page");
+    let order: Vec<_> = paged.iter().map(|p| p.signed).collect();
+    assert_eq!(order, rows.iter().map(|r| r.signed).collect::<Vec<_>>());
+    assert!(paged.windows(2).all(|w| w[0].arrival < w[1].arrival), "{paged:?}");
+    let fresh = reading(1, 1, 2, 1_140);
+    let answers = store.insert_readings(&[rows[1].clone(), fresh], 60).await.expect("insert");
+    assert_eq!(answers, [Inserted::Duplicate, Inserted::Accepted]);
+    assert_eq!(store.counts().await.expect("counts").readings, 4);
 }
 
 async fn snapshots_and_vote_intents_keep_the_first_write(db: TestDb) {

@@ -164,7 +164,7 @@ async fn watch_queries_use_their_indexes(db: TestDb) {
             "SELECT MAX(sequence) FROM readings WHERE device_key = $1 \
              AND sequence >= 0 AND sequence <= 9",
             &[key],
-            "readings_key_sequence",
+            "readings_key_sequence_identity",
         ),
     ] {
         db.assert_index_search(&store, sql, keys, index).await;
