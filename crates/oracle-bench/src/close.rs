@@ -6,8 +6,9 @@
 //! and epoch 0 is recorded as finalized empty (the close of epoch 1 continues it).
 //!
 //! Timed: `Engine::compute` — the oracle's close path: snapshot and previous state from the
-//! store, `gather` (the epoch's readings with their keys' history from the store, binding
-//! addresses from the store's memo or derived, the bindings from the chain), crediting,
+//! store, `gather_keyed` (the epoch's device keys from the store, binding addresses from the
+//! store's memo or derived, the bindings from the chain), crediting fed the epoch's readings
+//! with their keys' history as the store streams them (`epoch::stream`),
 //! manifest, cumulative tree, manifest saved. The first close of a store derives and
 //! remembers every binding address; with `--reps 2` or more the fastest run shows the
 //! steady state, in which the memo holds them. `RUST_LOG=gridmint_oracle::epoch=debug`

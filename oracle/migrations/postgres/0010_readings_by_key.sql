@@ -6,3 +6,6 @@
 ALTER TABLE readings DROP CONSTRAINT readings_pkey;
 DROP INDEX readings_key_sequence;
 CREATE UNIQUE INDEX readings_key_sequence_identity ON readings (device_key, sequence, identity);
+-- Without a primary key, logical replication would refuse deletes (pruning) on a published
+-- table: the unique index names the rows instead.
+ALTER TABLE readings REPLICA IDENTITY USING INDEX readings_key_sequence_identity;

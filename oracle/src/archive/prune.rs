@@ -34,7 +34,7 @@ use gridmint_sdk::rewards as rw;
 use super::build::{credit_stored, Unavailable};
 use super::{verify, Archiver, PassSummary, TaskError};
 use crate::epoch::Engine;
-use crate::store::PrunedEpoch;
+use crate::store::{PrunedEpoch, ReadingKey};
 
 /// Reasons that make a reading of a past epoch invalid for every later close.
 fn invalid_for_good(reason: RejectReason) -> bool {
@@ -130,8 +130,16 @@ pub async fn prune_epoch(
     };
     let rows = engine.store.epoch_readings(epoch).await?;
     let keep = readings_to_keep(&rows, &invalid_readings(&credit));
-    let readings: Vec<Hash32> =
-        rows.iter().map(SignedReading::identity).filter(|id| !keep.contains(id)).collect();
+    // By their unique key (identity, device key, sequence): a stored reading decodes (ingest
+    // checked it); one that did not would only be kept.
+    let readings: Vec<ReadingKey> = rows
+        .iter()
+        .filter_map(|r| {
+            let id = r.identity();
+            let sequence = EnergyReading::decode(&r.message).ok()?.sequence;
+            (!keep.contains(&id)).then_some((id, r.device_key, sequence))
+        })
+        .collect();
     let receipts: Vec<Hash32> =
         engine.store.epoch_receipts(epoch).await?.iter().map(|r| r.identity()).collect();
     let record = PrunedEpoch {

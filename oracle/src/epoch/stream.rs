@@ -6,7 +6,8 @@
 //! five-minute cadence), and crediting needs them only key by key. So the store's rows,
 //! ordered by device key, go in chunks through a bounded channel to the crediting thread,
 //! which hands each key's readings to `EpochCrediting::add_device` and drops them. Memory is
-//! a few chunks, and the store's reads (its own thread) overlap crediting (another core).
+//! a few chunks of readings (crediting keeps each binding's outcome and the identities it
+//! judged), and the store's reads (its own thread) overlap crediting (another core).
 
 use futures_util::TryStreamExt;
 use gridmint_protocol::crediting::{CreditError, EpochCrediting, SignedReading};

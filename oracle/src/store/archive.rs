@@ -29,35 +29,35 @@ pub struct PrunedEpoch {
 }
 
 impl Store {
-    /// Deletes `readings` and `receipts` (identities) of `p.epoch` and records the epoch as
-    /// pruned with the counts actually deleted, in one transaction; returns the record kept
-    /// (the first, when the epoch was pruned before).
+    /// Deletes `readings` (by their unique key) and `receipts` (identities) of `p.epoch` and
+    /// records the epoch as pruned with the counts actually deleted, in one transaction;
+    /// returns the record kept (the first, when the epoch was pruned before).
     pub async fn prune_inputs(
         &self,
         p: &PrunedEpoch,
-        readings: &[Hash32],
+        readings: &[super::ReadingKey],
         receipts: &[Hash32],
     ) -> Result<PrunedEpoch, StoreError> {
         {
             let _guard = self.write.lock().await;
             let mut tx = self.pool.begin().await?;
             let mut deleted = [0u64; 2];
-            for (n, (table, ids)) in
-                [("readings", readings), ("receipts", receipts)].iter().enumerate()
-            {
-                for chunk in ids.chunks(DELETE_CHUNK) {
-                    let params: Vec<String> =
-                        (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-                    let sql = format!(
-                        "DELETE FROM {table} WHERE epoch = $1 AND identity IN ({})",
-                        params.join(", ")
-                    );
-                    let mut query = sqlx::query(&sql).bind(to_db(p.epoch));
-                    for id in chunk {
-                        query = query.bind(id.to_vec());
-                    }
-                    deleted[n] += query.execute(&mut *tx).await?.rows_affected();
+            for chunk in readings.chunks(DELETE_CHUNK) {
+                let sql = super::delete_readings_sql(self.backend, chunk.len(), p.epoch);
+                let query = chunk.iter().fold(sqlx::query(&sql), super::bind_reading_key);
+                deleted[0] += query.execute(&mut *tx).await?.rows_affected();
+            }
+            for chunk in receipts.chunks(DELETE_CHUNK) {
+                let params: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "DELETE FROM receipts WHERE epoch = $1 AND identity IN ({})",
+                    params.join(", ")
+                );
+                let mut query = sqlx::query(&sql).bind(to_db(p.epoch));
+                for id in chunk {
+                    query = query.bind(id.to_vec());
                 }
+                deleted[1] += query.execute(&mut *tx).await?.rows_affected();
             }
             sqlx::query(
                 "INSERT INTO pruned_epochs (epoch, manifest_hash, readings_deleted, \

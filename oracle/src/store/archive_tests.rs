@@ -1,11 +1,12 @@
 //! The archive's store queries on both backends (`store_tests!`).
 
-use super::test_db::{store_tests, TestDb};
+use super::test_db::{store_tests, Bind, TestDb};
 use super::tests::{reading, receipt};
 use super::*;
 
 store_tests!(
     pruning_deletes_exactly_the_listed_rows_of_the_epoch_and_is_recorded_once,
+    pruning_finds_readings_through_their_unique_index,
     the_first_ledger_epoch_is_where_archiving_starts,
 );
 
@@ -26,7 +27,8 @@ async fn pruning_deletes_exactly_the_listed_rows_of_the_epoch_and_is_recorded_on
         pruned_at: 77,
     };
     // When epoch 0 is pruned of two readings, its receipt, and (wrongly) epoch 1's reading,
-    let deletable = [e0[0].identity, e0[1].identity, e1.identity];
+    let key = |r: &NewReading| (r.identity, r.signed.device_key, r.sequence);
+    let deletable = [key(&e0[0]), key(&e0[1]), key(&e1)];
     let receipts = [receipt(1, 1, 1_050).identity];
     let done = store.prune_inputs(&record, &deletable, &receipts).await.expect("prune");
     // Then only epoch 0's listed rows went, with the counts recorded.
@@ -57,4 +59,13 @@ async fn the_first_ledger_epoch_is_where_archiving_starts(db: TestDb) {
         store.save_ledger(&row).await.expect("save");
     }
     assert_eq!(store.first_ledger_epoch().await.expect("read"), Some(3));
+}
+
+async fn pruning_finds_readings_through_their_unique_index(db: TestDb) {
+    let store = db.open().await;
+    // The delete of `Store::prune_inputs`, as it runs (one reading of epoch 3): a search per
+    // reading, not a scan of the epoch per chunk.
+    let sql = delete_readings_sql(db.backend, 1, 3);
+    let binds = [Bind::Blob(&[6; 32]), Bind::Int(1), Bind::Blob(&[7; 32])];
+    db.assert_index_search_with(&store, &sql, &binds, "readings_key_sequence_identity").await;
 }

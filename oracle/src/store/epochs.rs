@@ -55,8 +55,8 @@ pub struct VoteRow {
 /// [`Store::readings_of_epoch_keys`]: `$1` the epoch's end, `$2` the epoch. Ordered by
 /// device key (bytes compare as raw bytes in both stores, as in Rust), so a close can credit
 /// one key at a time as the rows come. Each row is one column, the reading's 177-byte
-/// record (key ‖ message ‖ signature, its Borsh): per row and column the driver copies and
-/// converts a value, which for two million rows of three columns was most of the read.
+/// record (key ‖ message ‖ signature, its Borsh): the driver copies and converts every value
+/// of every row, so one column instead of three.
 pub(super) fn readings_of_epoch_keys_sql(backend: Backend) -> &'static str {
     match backend {
         // `||` makes TEXT of the bytes in SQLite; the cast gives them back as a BLOB.

@@ -1,10 +1,11 @@
-//! Durable store of signed inputs (readings and receipts), keyed by identity.
+//! Durable store of signed inputs (readings and receipts), one row per identity.
 //!
 //! Why this shape: an input is answered `accepted` only after its row is committed, so it
 //! must survive `kill -9` right after the answer (SQLite in WAL mode with
-//! `synchronous = FULL` fsyncs the WAL on every commit). The identity primary key makes a
-//! resent input a no-op, so clients may retry freely. Crediting later reads an epoch's inputs
-//! through the `(epoch, node_id)` indexes; receive time is stored for operators only.
+//! `synchronous = FULL` fsyncs the WAL on every commit). A unique index over the identity
+//! (receipts: their key; readings: `(device_key, sequence, identity)`, see migration 0010)
+//! makes a resent input a no-op, so clients may retry freely. Crediting later reads an
+//! epoch's inputs through the epoch indexes; receive time is stored for operators only.
 //!
 //! Portability: all access goes through `sqlx::Any` with `$n` placeholders and plain SQL
 //! (`INSERT … ON CONFLICT DO NOTHING` exists in SQLite and PostgreSQL), so the URL's scheme
@@ -46,7 +47,7 @@ pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres")
 
 /// Per-connection settings: WAL for concurrent readers, FULL sync so a commit is on disk
 /// before we answer, and a busy timeout instead of immediate `SQLITE_BUSY`.
-/// Identities are random, so every insert lands on a random page of the identity index: a
+/// Unique keys are random (identities, device keys), so inserts land on random index pages: a
 /// page cache of 64 MiB (SQLite's default is 2 MiB) keeps an epoch's index pages in memory
 /// instead of re-reading them per commit, and a checkpoint (which runs on the committing
 /// connection, stalling ingest) comes every 64 MiB of WAL instead of every 4 MiB. Measured by
@@ -126,6 +127,46 @@ pub enum Table {
     Receipts,
 }
 
+/// How a stored reading is found: `(identity, device_key, sequence)`, its unique index.
+pub type ReadingKey = (Hash32, [u8; 32], u64);
+
+/// The identities of the stored readings among `n` [`ReadingKey`]s (bound in that order by
+/// [`bind_reading_key`]): one index search each.
+pub(super) fn readings_lookup_sql(backend: Backend, n: usize) -> String {
+    format!(
+        "SELECT r.identity FROM (VALUES {}) AS v JOIN readings AS r ON r.device_key = \
+         v.column1 AND r.sequence = v.column2 AND r.identity = v.column3",
+        commit::values(backend, n, 3)
+    )
+}
+
+/// Deletes the readings of `epoch` among `n` [`ReadingKey`]s, one index search each (SQLite
+/// has no `DELETE … USING`, PostgreSQL no `rowid`).
+pub(super) fn delete_readings_sql(backend: Backend, n: usize, epoch: u64) -> String {
+    let epoch = rows::to_db(epoch);
+    let values = commit::values(backend, n, 3);
+    match backend {
+        Backend::Sqlite => format!(
+            "DELETE FROM readings WHERE rowid IN (SELECT r.rowid FROM (VALUES {values}) AS v \
+             JOIN readings AS r ON r.device_key = v.column1 AND r.sequence = v.column2 AND \
+             r.identity = v.column3 WHERE r.epoch = {epoch})"
+        ),
+        Backend::Postgres => format!(
+            "DELETE FROM readings AS r USING (VALUES {values}) AS v WHERE r.device_key = \
+             v.column1 AND r.sequence = v.column2 AND r.identity = v.column3 AND r.epoch = \
+             {epoch}"
+        ),
+    }
+}
+
+/// Binds one [`ReadingKey`] in the order of [`readings_lookup_sql`]'s values.
+pub(super) fn bind_reading_key<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    (identity, device_key, sequence): &ReadingKey,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query.bind(device_key.to_vec()).bind(rows::to_db(*sequence)).bind(identity.to_vec())
+}
+
 /// Identities per `IN (...)` query (well under every backend's parameter limit).
 const EXISTING_CHUNK: usize = 500;
 
@@ -197,36 +238,28 @@ impl Store {
         self.insert_grouped(commit::Batch::Receipts(items.to_vec()), received_at).await
     }
 
-    /// Which of `inputs` — `(identity, device_key, sequence)` — are already stored in
-    /// `table`, by identity. Readings are looked up by all three (their unique index, see
-    /// migration `0010_readings_by_key`: there is none on the identity alone); receipts by
-    /// identity (their key), the other two being ignored.
+    /// Which of `inputs` are already stored in `table`, by identity. Readings are looked up
+    /// by all of [`ReadingKey`] (their unique index, see migration `0010_readings_by_key`:
+    /// there is none on the identity alone); receipts by identity (their key), the key and
+    /// sequence being ignored.
     pub async fn existing(
         &self,
         table: Table,
-        inputs: &[(Hash32, [u8; 32], u64)],
+        inputs: &[ReadingKey],
     ) -> Result<HashSet<Hash32>, StoreError> {
         let mut found = HashSet::new();
         for chunk in inputs.chunks(EXISTING_CHUNK) {
             let sql = match table {
-                Table::Readings => format!(
-                    "SELECT r.identity FROM (VALUES {}) AS v JOIN readings AS r ON \
-                     r.device_key = v.column1 AND r.sequence = v.column2 AND r.identity = \
-                     v.column3",
-                    commit::values(self.backend, chunk.len(), 3)
-                ),
+                Table::Readings => readings_lookup_sql(self.backend, chunk.len()),
                 Table::Receipts => format!(
                     "SELECT identity FROM receipts WHERE identity IN {}",
                     commit::values(self.backend, 1, chunk.len())
                 ),
             };
-            let query =
-                chunk.iter().fold(sqlx::query(&sql), |q, (id, key, sequence)| match table {
-                    Table::Readings => {
-                        q.bind(key.to_vec()).bind(rows::to_db(*sequence)).bind(id.to_vec())
-                    }
-                    Table::Receipts => q.bind(id.to_vec()),
-                });
+            let query = chunk.iter().fold(sqlx::query(&sql), |q, input| match table {
+                Table::Readings => bind_reading_key(q, input),
+                Table::Receipts => q.bind(input.0.to_vec()),
+            });
             for row in query.fetch_all(&self.pool).await? {
                 let id: Vec<u8> = row.try_get(0)?;
                 let id: Hash32 =

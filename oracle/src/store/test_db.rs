@@ -6,6 +6,12 @@ use super::pg_schema::PgSchema;
 use super::{Backend, Store};
 use sqlx::Row;
 
+/// A statement parameter of a plan test.
+pub enum Bind<'a> {
+    Blob(&'a [u8]),
+    Int(i64),
+}
+
 pub struct TestDb {
     pub backend: Backend,
     pub url: String,
@@ -37,7 +43,19 @@ impl TestDb {
     /// Asserts that `sql` (with each of `keys` bound as a blob) looks rows up through `index`
     /// by a condition, rather than scanning the table or the whole index.
     pub async fn assert_index_search(&self, store: &Store, sql: &str, keys: &[&[u8]], index: &str) {
-        let plan = self.plan(store, sql, keys).await;
+        let binds: Vec<Bind> = keys.iter().map(|k| Bind::Blob(k)).collect();
+        self.assert_index_search_with(store, sql, &binds, index).await
+    }
+
+    /// [`TestDb::assert_index_search`] with parameters of either kind.
+    pub async fn assert_index_search_with(
+        &self,
+        store: &Store,
+        sql: &str,
+        binds: &[Bind<'_>],
+        index: &str,
+    ) {
+        let plan = self.plan_with(store, sql, binds).await;
         let searched = match self.backend {
             // `SEARCH t USING [COVERING ]INDEX i (epoch=?)`; a full scan reads `SCAN`.
             Backend::Sqlite => plan
@@ -52,6 +70,12 @@ impl TestDb {
     /// PostgreSQL's sequential scans are switched off for the query: on a near-empty table a
     /// scan is cheapest, and the question is whether an index can serve the query at all.
     pub async fn plan(&self, store: &Store, sql: &str, keys: &[&[u8]]) -> String {
+        let binds: Vec<Bind> = keys.iter().map(|k| Bind::Blob(k)).collect();
+        self.plan_with(store, sql, &binds).await
+    }
+
+    /// [`TestDb::plan`] with parameters of either kind.
+    pub async fn plan_with(&self, store: &Store, sql: &str, binds: &[Bind<'_>]) -> String {
         let (explain, column) = match self.backend {
             Backend::Sqlite => (format!("EXPLAIN QUERY PLAN {sql}"), "detail"),
             Backend::Postgres => (format!("EXPLAIN {sql}"), "QUERY PLAN"),
@@ -61,8 +85,11 @@ impl TestDb {
             sqlx::query("SET LOCAL enable_seqscan = off").execute(&mut *tx).await.expect("set");
         }
         let mut query = sqlx::query(&explain);
-        for key in keys {
-            query = query.bind(key.to_vec());
+        for bind in binds {
+            query = match bind {
+                Bind::Blob(b) => query.bind(b.to_vec()),
+                Bind::Int(i) => query.bind(*i),
+            };
         }
         let rows = query.fetch_all(&mut *tx).await.expect("plan");
         tx.rollback().await.expect("rollback");

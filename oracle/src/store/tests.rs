@@ -2,7 +2,7 @@
 //! fresh schema (`store_tests!`).
 
 use super::epochs::readings_of_epoch_keys_sql;
-use super::test_db::{store_tests, TestDb};
+use super::test_db::{store_tests, Bind, TestDb};
 use super::*;
 use ed25519_dalek::SigningKey;
 use gridmint_protocol::ed25519::signing::{public_key, sign};
@@ -208,11 +208,10 @@ async fn existing_finds_stored_identities_across_chunks(db: TestDb) {
 
 async fn existing_looks_readings_up_through_their_unique_index(db: TestDb) {
     let store = db.open().await;
-    // `Store::existing`'s statement for readings, one lookup (sequence 1).
-    let sql = "SELECT r.identity FROM (VALUES ($1, 1, $2)) AS v JOIN readings AS r ON \
-               r.device_key = v.column1 AND r.sequence = v.column2 AND r.identity = v.column3";
-    let (key, id) = ([6u8; 32], [7u8; 32]);
-    db.assert_index_search(&store, sql, &[&key, &id], "readings_key_sequence_identity").await;
+    // `Store::existing`'s statement for readings, as it runs (one lookup).
+    let sql = readings_lookup_sql(db.backend, 1);
+    let binds = [Bind::Blob(&[6; 32]), Bind::Int(1), Bind::Blob(&[7; 32])];
+    db.assert_index_search_with(&store, &sql, &binds, "readings_key_sequence_identity").await;
 }
 
 async fn the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history(db: TestDb) {
@@ -261,15 +260,22 @@ async fn the_readings_of_epoch_keys_are_the_epochs_and_their_keys_history(db: Te
     assert!(store.epoch_device_keys(7).await.expect("keys").is_empty());
 }
 
-async fn a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade(db: TestDb) {
-    // Given a database migrated up to 0007 holding a snapshot as JSON text,
+/// A connection to `db` migrated up to (not including) migration `version`, as an older
+/// oracle left it.
+async fn migrated_before(db: &TestDb, version: i64) -> sqlx::AnyPool {
     let pool = connect(&db.url, db.backend, 1, &[]).await.expect("connect");
     let all = db.backend.migrator();
-    let before_0008 = sqlx::migrate::Migrator {
-        migrations: all.migrations.iter().filter(|m| m.version < 8).cloned().collect(),
+    let before = sqlx::migrate::Migrator {
+        migrations: all.migrations.iter().filter(|m| m.version < version).cloned().collect(),
         ..sqlx::migrate::Migrator::DEFAULT
     };
-    before_0008.run(&pool).await.expect("migrate to 0007");
+    before.run(&pool).await.expect("migrate to the older schema");
+    pool
+}
+
+async fn a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade(db: TestDb) {
+    // Given a database migrated up to 0007 holding a snapshot as JSON text,
+    let pool = migrated_before(&db, 8).await;
     let json = r#"{"epoch":3,"stake_decimals":6}"#;
     sqlx::query("INSERT INTO snapshots (epoch, body) VALUES (3, $1)")
         .bind(json)
@@ -285,13 +291,7 @@ async fn a_json_snapshot_stored_before_0008_reads_back_after_the_upgrade(db: Tes
 async fn readings_stored_before_0010_keep_their_arrival_order_and_stay_unique(db: TestDb) {
     // Given a database migrated up to 0009 holding three readings, inserted out of key order
     // within one second of receive time,
-    let pool = connect(&db.url, db.backend, 1, &[]).await.expect("connect");
-    let all = db.backend.migrator();
-    let before_0010 = sqlx::migrate::Migrator {
-        migrations: all.migrations.iter().filter(|m| m.version < 10).cloned().collect(),
-        ..sqlx::migrate::Migrator::DEFAULT
-    };
-    before_0010.run(&pool).await.expect("migrate to 0009");
+    let pool = migrated_before(&db, 10).await;
     let rows = [reading(3, 1, 1, 1_110), reading(1, 1, 1, 1_120), reading(2, 1, 2, 1_130)];
     for r in &rows {
         sqlx::query(
@@ -308,19 +308,31 @@ async fn readings_stored_before_0010_keep_their_arrival_order_and_stay_unique(db
         .await
         .expect("insert before 0010");
     }
+    // (the middle one deleted again, so arrival numbers have a gap to keep),
+    sqlx::query("DELETE FROM readings WHERE identity = $1")
+        .bind(rows[1].identity.to_vec())
+        .execute(&pool)
+        .await
+        .expect("delete");
+    let arrival = if db.backend == Backend::Sqlite { "rowid" } else { "arrival" };
+    let before: Vec<i64> =
+        sqlx::query_scalar(&format!("SELECT {arrival} FROM readings ORDER BY {arrival}"))
+            .fetch_all(&pool)
+            .await
+            .expect("arrivals");
     pool.close().await;
     // When the oracle opens it (0010 rebuilds SQLite's table),
     let store = db.open().await;
-    // Then the watchtower still pages them in arrival order, a copy is still a duplicate
-    // and a new reading is accepted.
+    // Then the watchtower still pages them in arrival order with the same arrival numbers,
+    // a copy is still a duplicate and a new reading is accepted.
     let paged = store.readings_received_since(0, None, 10).await.expect("page");
     let order: Vec<_> = paged.iter().map(|p| p.signed).collect();
-    assert_eq!(order, rows.iter().map(|r| r.signed).collect::<Vec<_>>());
-    assert!(paged.windows(2).all(|w| w[0].arrival < w[1].arrival), "{paged:?}");
+    assert_eq!(order, [rows[0].signed, rows[2].signed]);
+    assert_eq!(paged.iter().map(|p| p.arrival).collect::<Vec<_>>(), before);
     let fresh = reading(1, 1, 2, 1_140);
-    let answers = store.insert_readings(&[rows[1].clone(), fresh], 60).await.expect("insert");
+    let answers = store.insert_readings(&[rows[2].clone(), fresh], 60).await.expect("insert");
     assert_eq!(answers, [Inserted::Duplicate, Inserted::Accepted]);
-    assert_eq!(store.counts().await.expect("counts").readings, 4);
+    assert_eq!(store.counts().await.expect("counts").readings, 3);
 }
 
 async fn snapshots_and_vote_intents_keep_the_first_write(db: TestDb) {

@@ -4,10 +4,11 @@
 //! Every reading rule of §9.2–§9.4 looks at one binding's readings only; the node-level
 //! caps, green matching and eligibility (§9.3, §9.4, §9.6) need each binding's *outcome*, not
 //! its readings. So an oracle can stream a store's readings ordered by device key, hand each
-//! key's readings to [`EpochCrediting::add_device`] and drop them: memory is bounded by the
-//! largest key's history and the per-binding outcomes, not by the epoch's readings (about
-//! 300 M a day at a million devices reporting every five minutes). [`credit_epoch`] itself
-//! is this fold over its inputs' readings grouped by key, so both paths are one code.
+//! key's readings to [`EpochCrediting::add_device`] and drop them: what stays is each
+//! binding's outcome and the identities of the readings it judged (32 bytes each, which
+//! `inputs_root` commits), not the readings (about 300 M a day at a million devices
+//! reporting every five minutes). [`credit_epoch`] itself is this fold over its inputs'
+//! readings grouped by key, so both paths are one code.
 //!
 //! [`credit_epoch`]: crate::crediting::credit_epoch
 
