@@ -24,8 +24,10 @@ use crate::world;
 
 /// Devices sending in the ingest phase.
 pub const DEVICES: usize = 1_024;
-/// Readings verified for the raw rate (at most).
+/// Readings verified for the raw rate (at most), per round.
 const RAW_SAMPLE: usize = 20_000;
+/// Rounds of the raw rate; the fastest counts.
+const RAW_ROUNDS: usize = 3;
 
 /// The readings of the ingest phase, signed, and the bindings of their keys.
 pub struct Workload {
@@ -67,18 +69,28 @@ impl Workload {
     }
 }
 
-/// Readings per second one core verifies with `verify_strict` (thread CPU time), and the
-/// number verified.
+/// Readings per second one core verifies with `verify_strict` (thread CPU time, the fastest
+/// of [`RAW_ROUNDS`] rounds), and the number verified per round.
+///
+/// Why the fastest: one round varied by up to a fifth between runs on the same machine (a
+/// virtual machine's neighbours), which moved the ingest verdict more than the ingest did.
+/// The fastest round is the least disturbed, and the strictest baseline.
 pub fn raw_verify_rate(readings: &[SignedReading]) -> (f64, usize) {
     let sample = &readings[..readings.len().min(RAW_SAMPLE)];
-    let (ok, took) = crate::mem::cpu_time(|| {
-        sample
-            .iter()
-            .filter(|r| verify_strict(&r.device_key, &r.message, &r.signature).is_ok())
-            .count()
-    });
-    assert_eq!(ok, sample.len(), "every bench reading verifies");
-    (sample.len() as f64 / took.as_secs_f64().max(1e-9), sample.len())
+    let fastest = (0..RAW_ROUNDS)
+        .map(|_| {
+            let (ok, took) = crate::mem::cpu_time(|| {
+                sample
+                    .iter()
+                    .filter(|r| verify_strict(&r.device_key, &r.message, &r.signature).is_ok())
+                    .count()
+            });
+            assert_eq!(ok, sample.len(), "every bench reading verifies");
+            took
+        })
+        .min()
+        .unwrap_or_default();
+    (sample.len() as f64 / fastest.as_secs_f64().max(1e-9), sample.len())
 }
 
 #[derive(Clone, Debug)]

@@ -48,15 +48,12 @@ impl Store {
                 deleted[0] += query.execute(&mut *tx).await?.rows_affected();
             }
             for chunk in receipts.chunks(DELETE_CHUNK) {
-                let params: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
                 let sql = format!(
-                    "DELETE FROM receipts WHERE epoch = $1 AND identity IN ({})",
-                    params.join(", ")
+                    "DELETE FROM receipts WHERE epoch = {} AND identity IN {}",
+                    to_db(p.epoch),
+                    super::commit::in_list(self.backend, chunk.len())
                 );
-                let mut query = sqlx::query(&sql).bind(to_db(p.epoch));
-                for id in chunk {
-                    query = query.bind(id.to_vec());
-                }
+                let query = chunk.iter().fold(sqlx::query(&sql), |q, id| q.bind(id.to_vec()));
                 deleted[1] += query.execute(&mut *tx).await?.rows_affected();
             }
             sqlx::query(

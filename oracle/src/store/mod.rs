@@ -253,7 +253,7 @@ impl Store {
                 Table::Readings => readings_lookup_sql(self.backend, chunk.len()),
                 Table::Receipts => format!(
                     "SELECT identity FROM receipts WHERE identity IN {}",
-                    commit::values(self.backend, 1, chunk.len())
+                    commit::in_list(self.backend, chunk.len())
                 ),
             };
             let query = chunk.iter().fold(sqlx::query(&sql), |q, input| match table {
