@@ -27,7 +27,7 @@ pub const DEVICES: usize = 1_024;
 /// Readings verified for the raw rate (at most), per round.
 const RAW_SAMPLE: usize = 20_000;
 /// Rounds of the raw rate; the fastest counts.
-const RAW_ROUNDS: usize = 3;
+pub const RAW_ROUNDS: usize = 3;
 
 /// The readings of the ingest phase, signed, and the bindings of their keys.
 pub struct Workload {

@@ -36,7 +36,8 @@ pub fn render(r: &Report) -> String {
         out,
         "(1) Ingest over HTTP: binary batches of 64 readings, concurrent clients, commit before \
          answer\n    baseline: raw verify_strict on one core = {raw:.0} readings/s (thread CPU \
-         time, fastest of 3 rounds of {sample} readings)"
+         time, fastest of {rounds} rounds of {sample} readings)",
+        rounds = crate::ingest::RAW_ROUNDS
     );
     let _ = writeln!(
         out,

@@ -167,6 +167,31 @@ fn history(rng: &mut StdRng) -> Vec<SignedReading> {
     out
 }
 
+/// The store lists an epoch's device keys (`epoch_keys`) once and pruning leaves the list as
+/// it is: that holds because every key keeps a reading of the epoch.
+#[test]
+fn every_key_keeps_a_reading_of_the_pruned_epoch() {
+    for seed in 0..300 {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rows: Vec<SignedReading> = history(&mut rng)
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                r.device_key = [(i % 3) as u8; 32]; // three devices share the history
+                r
+            })
+            .collect();
+        canonical_readings(&mut rows);
+        let invalid: BTreeSet<_> = rows.iter().step_by(3).map(SignedReading::identity).collect();
+        let keep = readings_to_keep(&rows, &invalid);
+        let keys = |rows: &mut dyn Iterator<Item = &SignedReading>| -> BTreeSet<[u8; 32]> {
+            rows.map(|r| r.device_key).collect()
+        };
+        let kept = keys(&mut rows.iter().filter(|r| keep.contains(&r.identity())));
+        assert_eq!(kept, keys(&mut rows.iter()), "seed {seed}");
+    }
+}
+
 #[test]
 fn pruning_epochs_one_then_two_leaves_every_later_close_unchanged() {
     let (mut pruned_rows, mut listed) = (0, 0);

@@ -31,7 +31,9 @@ pub struct PrunedEpoch {
 impl Store {
     /// Deletes `readings` (by their unique key) and `receipts` (identities) of `p.epoch` and
     /// records the epoch as pruned with the counts actually deleted, in one transaction;
-    /// returns the record kept (the first, when the epoch was pruned before).
+    /// returns the record kept (the first, when the epoch was pruned before). The epoch's
+    /// `epoch_keys` stay: pruning keeps every key's last reading of the epoch
+    /// (`archive::prune::readings_to_keep`), so its keys do not change.
     pub async fn prune_inputs(
         &self,
         p: &PrunedEpoch,

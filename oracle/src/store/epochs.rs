@@ -62,16 +62,20 @@ pub(super) fn readings_of_epoch_keys_sql(backend: Backend) -> &'static str {
         // `||` makes TEXT of the bytes in SQLite; the cast gives them back as a BLOB.
         Backend::Sqlite => {
             "SELECT CAST(device_key || message || signature AS BLOB) FROM readings WHERE \
-             timestamp < $1 AND device_key IN (SELECT device_key FROM readings WHERE epoch = \
+             timestamp < $1 AND device_key IN (SELECT device_key FROM epoch_keys WHERE epoch = \
              $2) ORDER BY device_key"
         }
         Backend::Postgres => {
             "SELECT device_key || message || signature FROM readings WHERE timestamp < $1 AND \
-             device_key IN (SELECT device_key FROM readings WHERE epoch = $2) ORDER BY \
+             device_key IN (SELECT device_key FROM epoch_keys WHERE epoch = $2) ORDER BY \
              device_key"
         }
     }
 }
+
+/// [`Store::epoch_device_keys`]: `$1` the epoch.
+pub(super) const EPOCH_DEVICE_KEYS_SQL: &str =
+    "SELECT device_key FROM epoch_keys WHERE epoch = $1 ORDER BY device_key";
 
 fn hash(v: Vec<u8>) -> Result<Hash32, StoreError> {
     v.try_into().map_err(|_| StoreError::Corrupt("hash length"))
@@ -110,10 +114,9 @@ impl Store {
         self.readings_of_epoch_keys_by_key(epoch, end).try_collect().await
     }
 
-    /// The distinct device keys that signed a reading of `epoch`, sorted (from the
-    /// `(epoch, device_key)` index alone).
+    /// The distinct device keys that signed a reading of `epoch`, sorted (`epoch_keys`).
     pub async fn epoch_device_keys(&self, epoch: u64) -> Result<Vec<[u8; 32]>, StoreError> {
-        sqlx::query("SELECT DISTINCT device_key FROM readings WHERE epoch = $1 ORDER BY device_key")
+        sqlx::query(EPOCH_DEVICE_KEYS_SQL)
             .bind(to_db(epoch))
             .fetch(self.pool())
             .map_err(StoreError::from)

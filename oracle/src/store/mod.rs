@@ -18,6 +18,7 @@ mod archive;
 mod challenges;
 mod closes;
 mod commit;
+mod epoch_keys;
 mod epochs;
 mod rows;
 pub mod watch;
@@ -190,6 +191,8 @@ pub struct Store {
     write: Mutex<()>,
     /// Input batches waiting for the next group commit.
     queue: commit::CommitQueue,
+    /// (epoch, device key) pairs this process committed to `epoch_keys`.
+    known_epoch_keys: epoch_keys::KnownPairs,
 }
 
 impl Store {
@@ -207,6 +210,7 @@ impl Store {
             backend,
             write: Mutex::new(()),
             queue: commit::CommitQueue::default(),
+            known_epoch_keys: epoch_keys::KnownPairs::default(),
         })
     }
 
@@ -384,6 +388,8 @@ fn inserted(rows_affected: u64) -> Inserted {
 mod archive_tests;
 #[cfg(test)]
 mod challenges_tests;
+#[cfg(test)]
+mod epoch_keys_tests;
 #[cfg(test)]
 pub(crate) mod pg_schema;
 #[cfg(test)]

@@ -61,7 +61,13 @@ impl TestDb {
             Backend::Sqlite => plan
                 .lines()
                 .any(|l| l.starts_with("SEARCH") && l.contains(&format!("INDEX {index} ("))),
-            Backend::Postgres => plan.contains(index) && plan.contains("Index Cond"),
+            // `Index [Only ]Scan using i on t` or `Bitmap Index Scan on i`: the name whole,
+            // not a prefix of another index's.
+            Backend::Postgres => {
+                let named = plan.contains(&format!("using {index} on "))
+                    || plan.contains(&format!("Index Scan on {index} "));
+                named && plan.contains("Index Cond")
+            }
         };
         assert!(searched, "{sql}: {plan}");
     }
