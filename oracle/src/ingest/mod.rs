@@ -142,7 +142,7 @@ impl Ingest {
     ) -> Result<Vec<Answer>, StoreError> {
         let this = Arc::clone(self);
         self.process(items, None, move |rows| async move {
-            this.store.insert_readings(&rows, now()).await
+            this.store.insert_peer_readings(&rows, now()).await
         })
         .await
     }
@@ -154,7 +154,7 @@ impl Ingest {
     ) -> Result<Vec<Answer>, StoreError> {
         let this = Arc::clone(self);
         self.process(items, None, move |rows| async move {
-            this.store.insert_receipts(&rows, now()).await
+            this.store.insert_peer_receipts(&rows, now()).await
         })
         .await
     }

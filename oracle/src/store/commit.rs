@@ -45,6 +45,8 @@ pub enum Batch {
 struct Job {
     batch: Batch,
     received_at: i64,
+    /// How its commit first tries to tell new rows: `Returned` for inputs likely stored.
+    first: Answering,
     done: oneshot::Sender<Result<Vec<Inserted>, String>>,
 }
 
@@ -96,9 +98,10 @@ impl Store {
         &self,
         batch: Batch,
         received_at: i64,
+        first: Answering,
     ) -> Result<Vec<Inserted>, StoreError> {
         let (done, answer) = oneshot::channel();
-        self.queue.push(Job { batch, received_at, done });
+        self.queue.push(Job { batch, received_at, first, done });
         {
             let _guard = self.write.lock().await;
             // Empty when a committer before us took our batch along.
@@ -125,10 +128,19 @@ impl Store {
 
     /// Every job's rows in one transaction; per job, per row, what happened.
     async fn commit_jobs(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
+        // A peer's batch is mostly stored already: counting first would mostly run twice.
+        if jobs.iter().any(|job| job.first == Answering::Returned) {
+            return self.returned(jobs).await;
+        }
         if let Some(answers) = self.try_commit(jobs, Answering::Counted).await? {
             return Ok(answers);
         }
         self.queue.redone.fetch_add(1, Ordering::Relaxed);
+        self.returned(jobs).await
+    }
+
+    /// The commit with `RETURNING`, which always tells the new rows.
+    async fn returned(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
         self.try_commit(jobs, Answering::Returned)
             .await?
             .ok_or(StoreError::Task("a commit with RETURNING gave no answer".into()))
@@ -176,7 +188,7 @@ impl Store {
 
 /// How a statement learns which of its rows were new.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Answering {
+pub(super) enum Answering {
     /// From its count of inserted rows, when that count says every row was new.
     Counted,
     /// From `RETURNING identity`: always.

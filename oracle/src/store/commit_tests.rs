@@ -142,6 +142,25 @@ async fn one_new_identity_in_two_grouped_batches_is_accepted_once(db: TestDb) {
     assert_eq!(store.commits_redone(), 0);
 }
 
+store_tests!(a_peers_batch_is_answered_with_returning_at_once);
+
+async fn a_peers_batch_is_answered_with_returning_at_once(db: TestDb) {
+    let store = db.open().await;
+    let stored = reading(1, 4, 1, 1_050);
+    store.insert_readings(std::slice::from_ref(&stored), 0).await.expect("insert");
+    // Given a peer's batch holding a row stored here and a new one (and a receipt stored)
+    let receipt = receipt(4, 1, 1_050);
+    store.insert_receipts(std::slice::from_ref(&receipt), 0).await.expect("receipt");
+    let rows = [stored, reading(1, 4, 2, 1_050)];
+    // When it is inserted as a peer's, Then the answers are exact without a redone commit
+    use Inserted::{Accepted as A, Duplicate as D};
+    assert_eq!(store.insert_peer_readings(&rows, 0).await.expect("insert"), [D, A]);
+    let receipts = [receipt, super::super::tests::receipt(4, 2, 1_050)];
+    assert_eq!(store.insert_peer_receipts(&receipts, 0).await.expect("receipts"), [D, A]);
+    assert_eq!(store.commits_redone(), 0);
+    assert_eq!(store.counts().await.expect("counts"), Counts { readings: 2, receipts: 2 });
+}
+
 #[test]
 fn placeholders_number_every_column_of_every_row() {
     assert_eq!(values(Backend::Postgres, 1, 2), "($1, $2)");

@@ -230,7 +230,8 @@ impl Store {
         items: &[NewReading],
         received_at: i64,
     ) -> Result<Vec<Inserted>, StoreError> {
-        self.insert_grouped(commit::Batch::Readings(items.to_vec()), received_at).await
+        let batch = commit::Batch::Readings(items.to_vec());
+        self.insert_grouped(batch, received_at, commit::Answering::Counted).await
     }
 
     /// Inserts `items` (see [`Store::insert_readings`]).
@@ -239,7 +240,30 @@ impl Store {
         items: &[NewReceipt],
         received_at: i64,
     ) -> Result<Vec<Inserted>, StoreError> {
-        self.insert_grouped(commit::Batch::Receipts(items.to_vec()), received_at).await
+        let batch = commit::Batch::Receipts(items.to_vec());
+        self.insert_grouped(batch, received_at, commit::Answering::Counted).await
+    }
+
+    /// Inserts a peer oracle's `items` (see [`Store::insert_readings`]). Most of them are
+    /// usually stored here already, so their commit names the new rows with `RETURNING`
+    /// from the start instead of counting, finding a shortfall and running again.
+    pub async fn insert_peer_readings(
+        &self,
+        items: &[NewReading],
+        received_at: i64,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let batch = commit::Batch::Readings(items.to_vec());
+        self.insert_grouped(batch, received_at, commit::Answering::Returned).await
+    }
+
+    /// Inserts a peer oracle's `items` (see [`Store::insert_peer_readings`]).
+    pub async fn insert_peer_receipts(
+        &self,
+        items: &[NewReceipt],
+        received_at: i64,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        let batch = commit::Batch::Receipts(items.to_vec());
+        self.insert_grouped(batch, received_at, commit::Answering::Returned).await
     }
 
     /// Which of `inputs` are already stored in `table`, by identity. Readings are looked up
