@@ -28,6 +28,27 @@ use spl_associated_token_account_interface::address::get_associated_token_addres
 const TRANSACTION_DEADLINE: Duration = Duration::from_secs(120);
 const FLOW_DEADLINE: Duration = Duration::from_secs(420);
 
+/// Ports above 1023 that Node's `fetch` refuses ("bad ports" of the Fetch standard: the flow
+/// fails with `fetch failed … bad port`). The validator's allocator can hand them out.
+const FETCH_BAD_PORTS: [u16; 19] = [
+    1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669,
+    6679, 6697, 10080,
+];
+
+/// A localnet whose JSON-RPC port Node's `fetch` accepts (one on a refused port is dropped
+/// and another started, which takes another port).
+async fn localnet_node_can_reach() -> Localnet {
+    for _ in 0..3 {
+        let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
+        let url = localnet.rpc_url();
+        let port: u16 = url.rsplit(':').next().and_then(|p| p.parse().ok()).expect("rpc port");
+        if !FETCH_BAD_PORTS.contains(&port) {
+            return localnet;
+        }
+    }
+    panic!("three localnets in a row listened on ports Node's fetch refuses");
+}
+
 /// One validator at a time: two in one process on two cores slow every service down (the
 /// confirmed `getTransaction` lag grew from 0.4 s to 65 s when these ran concurrently).
 static ONE_VALIDATOR: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -164,7 +185,7 @@ async fn the_typescript_client_runs_the_operator_flow() {
     let tsc = tsc.expect("node runs");
     assert!(tsc.status.success(), "tsc: {}", String::from_utf8_lossy(&tsc.stdout));
 
-    let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
+    let localnet = localnet_node_can_reach().await;
     let rpc = RpcClient::new_with_commitment(localnet.rpc_url(), CommitmentConfig::confirmed());
     let dir = tempfile::tempdir().expect("tempdir");
     let payer = dir.path().join("payer.json");
