@@ -130,17 +130,17 @@ impl Store {
     async fn commit_jobs(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
         // A peer's batch is mostly stored already: counting first would mostly run twice.
         if jobs.iter().any(|job| job.first == Answering::Returned) {
-            return self.returned(jobs).await;
+            return self.commit_returning(jobs).await;
         }
         if let Some(answers) = self.try_commit(jobs, Answering::Counted).await? {
             return Ok(answers);
         }
         self.queue.redone.fetch_add(1, Ordering::Relaxed);
-        self.returned(jobs).await
+        self.commit_returning(jobs).await
     }
 
     /// The commit with `RETURNING`, which always tells the new rows.
-    async fn returned(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
+    async fn commit_returning(&self, jobs: &[Job]) -> Result<Vec<Vec<Inserted>>, StoreError> {
         self.try_commit(jobs, Answering::Returned)
             .await?
             .ok_or(StoreError::Task("a commit with RETURNING gave no answer".into()))

@@ -1,11 +1,13 @@
 //! The close streams its readings from the store into crediting (`epoch::stream`): a stream
 //! that breaks part way must void the close, never report the part of the epoch it read.
 
-use gridmint_oracle::epoch::EngineError;
+use gridmint_oracle::epoch::{Engine, EngineError};
 use gridmint_oracle::store::{NewReading, StoreError};
 use gridmint_protocol::crediting::SignedReading;
 use gridmint_protocol::messages::EnergyReading;
+use gridmint_protocol::rewards::EpochReport;
 use gridmint_sdk::node_staking::NodeKind;
+use gridmint_sdk::rewards as rw;
 
 use crate::memo::{epoch_1_to_close, report};
 
@@ -16,30 +18,14 @@ async fn a_readings_stream_that_breaks_voids_the_close() {
     let whole = report(engine, &config).await;
     assert!(whole.recipient_count > 0, "{whole:?}");
     // Given one stored reading of the epoch whose signature column is cut short (a row the
-    // stream cannot decode),
-    const LAST: &str = "(SELECT MAX(identity) FROM readings)";
-    let stored: Vec<u8> =
-        sqlx::query_scalar(&format!("SELECT signature FROM readings WHERE identity = {LAST}"))
-            .fetch_one(engine.store.pool())
-            .await
-            .expect("signature");
-    let update = format!("UPDATE readings SET signature = $1 WHERE identity = {LAST}");
-    let set_signature =
-        |bytes: Vec<u8>| sqlx::query(&update).bind(bytes).execute(engine.store.pool());
-    set_signature(stored[..3].to_vec()).await.expect("cut the row short");
-    // When the epoch is closed, Then the close fails with the store's error instead of
-    // reporting the readings that came before it.
-    let err = engine.compute(&config, 1, None).await.expect_err("a broken stream");
-    assert!(
-        matches!(
-            err,
-            EngineError::Store(StoreError::Corrupt("reading record has the wrong length"))
-        ),
-        "{err}"
-    );
-    // And with the row whole again, the close reports the whole epoch.
-    set_signature(stored).await.expect("restore the row");
-    assert_eq!(report(engine, &config).await, whole);
+    // stream cannot decode), the close is void.
+    assert_a_row_cut_short_voids_the_close(
+        engine,
+        &config,
+        &whole,
+        "SELECT identity, signature FROM readings ORDER BY identity DESC LIMIT 1",
+    )
+    .await;
 }
 
 /// Readings per chunk of the stream (`epoch::stream::CHUNK`): the test needs more than one.
@@ -73,20 +59,33 @@ async fn a_stream_that_breaks_after_whole_chunks_were_credited_voids_the_close()
     let whole = report(engine, &config).await;
     assert!(whole.recipient_count > 0, "{whole:?}");
     // and a row of the greatest key cut short, so the stream breaks after whole chunks went
-    // to crediting,
-    let (identity, stored): (Vec<u8>, Vec<u8>) = sqlx::query_as(
+    // to crediting, the close is void.
+    assert_a_row_cut_short_voids_the_close(
+        engine,
+        &config,
+        &whole,
         "SELECT identity, signature FROM readings ORDER BY device_key DESC, identity LIMIT 1",
     )
-    .fetch_one(engine.store.pool())
-    .await
-    .expect("the greatest key's row");
+    .await;
+}
+
+/// Given the row `pick` selects (`identity, signature`) with its signature cut short, the
+/// close fails with the store's error instead of reporting the readings before it; with
+/// the row whole again, it reports `whole`.
+async fn assert_a_row_cut_short_voids_the_close(
+    engine: &Engine,
+    config: &rw::Config,
+    whole: &EpochReport,
+    pick: &str,
+) {
+    let (identity, stored): (Vec<u8>, Vec<u8>) =
+        sqlx::query_as(pick).fetch_one(engine.store.pool()).await.expect("the row to cut");
     let update = "UPDATE readings SET signature = $1 WHERE identity = $2";
     let set_signature = |bytes: Vec<u8>| {
         sqlx::query(update).bind(bytes).bind(identity.clone()).execute(engine.store.pool())
     };
     set_signature(stored[..3].to_vec()).await.expect("cut the row short");
-    // When the epoch is closed, Then the close fails with the store's error
-    let err = engine.compute(&config, 1, None).await.expect_err("a broken stream");
+    let err = engine.compute(config, 1, None).await.expect_err("a broken stream");
     assert!(
         matches!(
             err,
@@ -94,7 +93,6 @@ async fn a_stream_that_breaks_after_whole_chunks_were_credited_voids_the_close()
         ),
         "{err}"
     );
-    // And with the row whole again, the close reports the whole epoch.
     set_signature(stored).await.expect("restore the row");
-    assert_eq!(report(engine, &config).await, whole);
+    assert_eq!(&report(engine, config).await, whole);
 }
