@@ -160,7 +160,7 @@ fn sign_registration_works_offline_when_everything_is_given() {
 async fn a_running_agent_serves_health_and_every_metric() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let oracle = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
     let port = free_port().await;
     let extra = format!("listen = \"127.0.0.1:{port}\"");
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), &extra);

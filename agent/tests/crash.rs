@@ -33,8 +33,7 @@ async fn an_abort_at_any_step_never_equivocates_nor_loses_a_reading() {
     for point in gridmint_agent::failpoint::ALL {
         let dir = tempfile::tempdir().expect("tempdir");
         let device = Device::new(dir.path(), "device");
-        let oracle =
-            Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 0).await;
+        let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
         let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), "");
         let log = dir.path().join("agent.log");
 
@@ -59,7 +58,7 @@ async fn seeded_kill_9_runs_never_equivocate() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x6d69_6e74);
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let oracle = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), "");
     let log = dir.path().join("agent.log");
     let mut target = 0;

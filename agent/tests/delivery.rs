@@ -51,8 +51,8 @@ async fn journal_last(dir: &Path) -> u64 {
 async fn readings_signed_during_an_outage_arrive_in_order_without_gaps_or_doubles() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let port = free_port().await;
-    let oracle = Oracle::start(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
+    let port = oracle.port();
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), "");
     let key = device.key();
     let agent = run_agent(&config);
@@ -65,7 +65,7 @@ async fn readings_signed_during_an_outage_arrive_in_order_without_gaps_or_double
         (journal_last(dir.path()).await >= down_at + 20).then_some(())
     })
     .await;
-    let oracle = Oracle::start(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start_on(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
     let queued = journal_last(dir.path()).await;
     wait_for("the backlog delivered", || async {
         oracle.readings(&key).await.last().filter(|(_, r)| r.sequence >= queued).map(|_| ())
@@ -93,7 +93,7 @@ async fn a_fresh_journal_signs_nothing_until_an_oracle_says_where_its_key_stands
     })
     .await;
     assert_eq!(journal_last(dir.path()).await, 0, "nothing signed");
-    let oracle = Oracle::start(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start_on(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
     let key = device.key();
     wait_for("readings once the oracle answers", || async {
         (oracle.readings(&key).await.len() >= 3).then_some(())
@@ -108,7 +108,7 @@ async fn a_fresh_journal_signs_nothing_until_an_oracle_says_where_its_key_stands
 async fn each_oracle_has_its_own_queue_and_a_late_one_catches_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let up = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 0).await;
+    let up = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
     let late_port = free_port().await;
     let late_url = format!("http://127.0.0.1:{late_port}");
     let config = agent_config(dir.path(), &device, &[up.url.clone(), late_url], "");
@@ -118,7 +118,7 @@ async fn each_oracle_has_its_own_queue_and_a_late_one_catches_up() {
         (up.readings(&key).await.len() >= 10).then_some(())
     })
     .await;
-    let late = Oracle::start(dir.path(), late_port, &[device.binding(NODE_ID)], 0).await;
+    let late = Oracle::start_on(dir.path(), late_port, &[device.binding(NODE_ID)], 0).await;
     wait_for("the late oracle to catch up", || async {
         let have = late.readings(&key).await.len();
         (have >= 15).then_some(())
@@ -142,8 +142,8 @@ async fn each_oracle_has_its_own_queue_and_a_late_one_catches_up() {
 async fn a_full_queue_is_compacted_to_its_edges_and_the_rest_still_arrives() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let port = free_port().await;
-    let oracle = Oracle::start(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
+    let port = oracle.port();
     let metrics_port = free_port().await;
     let extra = format!("listen = \"127.0.0.1:{metrics_port}\"");
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), &extra);
@@ -167,7 +167,7 @@ async fn a_full_queue_is_compacted_to_its_edges_and_the_rest_still_arrives() {
         }
     })
     .await;
-    let oracle = Oracle::start(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start_on(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
     let last = journal_last(dir.path()).await;
     wait_for("delivery after compaction", || async {
         oracle.readings(&key).await.last().filter(|(_, r)| r.sequence >= last).map(|_| ())
@@ -227,9 +227,9 @@ async fn permanent_rejections_are_recorded_and_skipped_and_retryable_ones_wait()
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
     // The oracle binds this key to node 2, the agent signs for node 1: binding_node_mismatch.
-    let wrong = Oracle::start(dir.path(), free_port().await, &[device.binding(2)], 0).await;
+    let wrong = Oracle::start(dir.path(), &[device.binding(2)], 0).await;
     // This one does not know the key at all: unknown_device, retryable.
-    let unknown = Oracle::start(dir.path(), free_port().await, &[], 0).await;
+    let unknown = Oracle::start(dir.path(), &[], 0).await;
     let config = agent_config(dir.path(), &device, &[wrong.url.clone(), unknown.url.clone()], "");
     let journal = signed_journal(&config, &device, &[(0, 1_000), (10, 1_001), (20, 1_002)]).await;
     let delivery = |oracle: &str| delivery(&journal, &device, oracle);
@@ -258,7 +258,7 @@ async fn permanent_rejections_are_recorded_and_skipped_and_retryable_ones_wait()
 async fn a_rate_limited_batch_waits_for_retry_after() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let oracle = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 2).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 2).await;
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), "");
     let samples: Vec<(u64, i64)> = (0..4).map(|i| (i, 6_000)).collect();
     let journal = signed_journal(&config, &device, &samples).await;
@@ -282,7 +282,7 @@ async fn a_rate_limited_batch_waits_for_retry_after() {
 async fn a_wiped_journal_continues_after_the_oracles_last_reading() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let oracle = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), "");
     let key = device.key();
     let agent = run_agent(&config);

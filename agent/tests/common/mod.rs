@@ -44,22 +44,28 @@ where
     }
 }
 
-/// A port nothing listens on now (bound, then released for a later bind).
-/// A port that was free just now, for a server started (and restarted) on it later. Taken
-/// below the kernel's ephemeral range (32768 and up on Linux): a port handed out by `:0` is
-/// also a candidate source port for the outgoing connections of tests running beside this
-/// one, which made a later bind of it fail now and then.
-pub async fn free_port() -> u16 {
+/// A listener on a port that was free, kept bound so that nothing can take the port before
+/// the server it is for starts. Taken below the kernel's ephemeral range (32768 and up on
+/// Linux): a port handed out by `:0` is also a candidate source port for the outgoing
+/// connections of tests running beside this one.
+pub async fn free_listener() -> TcpListener {
     static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
     let start = 20_000 + (std::process::id() % 10_000) as u16;
     for _ in 0..12_000 {
         let offset = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 12_000;
         let port = 20_000 + (start - 20_000 + offset) % 12_000;
-        if let Ok(l) = TcpListener::bind(("127.0.0.1", port)).await {
-            return l.local_addr().expect("addr").port();
+        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)).await {
+            return listener;
         }
     }
     panic!("no free port in 20000..32000");
+}
+
+/// A port that was free just now, for a server that starts later or in another process (an
+/// oracle brought up after the agent, an agent's metrics). Prefer [`free_listener`] where the
+/// server can take a listener: between this probe and that bind, the port can be taken.
+pub async fn free_port() -> u16 {
+    free_listener().await.local_addr().expect("addr").port()
 }
 
 /// A device key on disk, bound to node [`NODE_ID`] (or another node) for the oracle.
@@ -94,14 +100,37 @@ impl Device {
 /// A real oracle process (in this test's runtime) serving ingest on `port`.
 pub struct Oracle {
     pub url: String,
+    port: u16,
     pub db: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Oracle {
-    /// Serves on `port` with `bindings` and a per-device rate limit (0: none).
-    pub async fn start(dir: &Path, port: u16, bindings: &[FileBinding], per_minute: u32) -> Self {
+    /// Serves on a free port with `bindings` and a per-device rate limit (0: none).
+    pub async fn start(dir: &Path, bindings: &[FileBinding], per_minute: u32) -> Self {
+        Self::serve(dir, free_listener().await, bindings, per_minute).await
+    }
+
+    /// As [`Oracle::start`], on `port`: an oracle that comes up after its agent, or a
+    /// restart (the database is per port, so a restart keeps what was stored).
+    pub async fn start_on(
+        dir: &Path,
+        port: u16,
+        bindings: &[FileBinding],
+        per_minute: u32,
+    ) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind oracle port");
+        Self::serve(dir, listener, bindings, per_minute).await
+    }
+
+    async fn serve(
+        dir: &Path,
+        listener: TcpListener,
+        bindings: &[FileBinding],
+        per_minute: u32,
+    ) -> Self {
+        let port = listener.local_addr().expect("oracle addr").port();
         let bindings_file = dir.join(format!("bindings-{port}.json"));
         std::fs::write(&bindings_file, serde_json::to_string(bindings).expect("json"))
             .expect("write bindings");
@@ -116,7 +145,6 @@ impl Oracle {
         ];
         let env = env.into_iter().map(|(k, v)| (k.to_string(), v));
         let config = OracleConfig::load(None, env).expect("oracle config");
-        let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind oracle port");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(gridmint_oracle::serve::run_on(listener, config, async move {
             let _ = stopped.await;
@@ -129,7 +157,11 @@ impl Oracle {
             async move { http.get(&health).send().await.ok().filter(|r| r.status().is_success()) }
         })
         .await;
-        Self { url, db, stop: Some(stop), task: Some(task) }
+        Self { url, port, db, stop: Some(stop), task: Some(task) }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     pub async fn stop(mut self) {

@@ -86,7 +86,7 @@ async fn oracle_receipts(db: &Path, device_key: &[u8; 32]) -> Vec<(i64, Vec<u8>)
 async fn a_kernel_job_receipt_cosigned_by_the_requester_reaches_the_oracle() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let oracle = Oracle::start(dir.path(), free_port().await, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
     let port = free_port().await;
     let config = compute_config(dir.path(), &device, std::slice::from_ref(&oracle.url), port);
     let agent = run_agent(&config);

@@ -235,9 +235,20 @@ async fn the_source_resubscribes_after_the_broker_restarts() {
     let _ = read_until(&mut source, Some((&client, &topic, b"2")), produced(2_000)).await;
 }
 
+/// A port that was free just now, for a broker process to listen on. Taken below the
+/// kernel's ephemeral range (32768 and up on Linux), because a port `:0` hands out is also a
+/// candidate source port for other tests' outgoing connections until the broker binds it.
 fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+    let start = (std::process::id() % 12_000) as u16;
+    for _ in 0..12_000 {
+        let offset = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let port = 20_000 + (start + offset % 12_000) % 12_000;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in 20000..32000");
 }
 
 /// A Mosquitto process of this test's own on a free port, in a temp dir; killed on drop.

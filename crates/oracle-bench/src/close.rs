@@ -13,9 +13,15 @@
 //! remembers every binding address; with `--reps 2` or more the fastest run shows the
 //! steady state, in which the memo holds them. `RUST_LOG=gridmint_oracle::epoch=debug`
 //! prints each close's phases.
+//!
+//! Also timed, as a floor: reading the rows the close streams (the readings of the epoch's
+//! keys with their history, `Store::readings_of_epoch_keys_by_key`) and nothing else. No
+//! close that reads its inputs from the store this way can be faster.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
 
 use gridmint_oracle::epoch::close::Closed;
 use gridmint_oracle::epoch::{Engine, Outcome};
@@ -117,6 +123,10 @@ pub struct CloseResult {
     pub memory: Option<PhaseMemory>,
     /// Fastest `CumulativeTree::new` over the closed leaves.
     pub hash: Duration,
+    /// Fastest read of the readings the close streams, doing nothing with them, and their
+    /// count.
+    pub read: Duration,
+    pub rows_read: usize,
     pub report: EpochReport,
     /// `Some(equal)` when the close was recomputed directly with `gridmint_protocol`.
     pub direct_equal: Option<bool>,
@@ -134,6 +144,28 @@ impl CloseResult {
     pub fn ratio(&self) -> f64 {
         self.close.as_secs_f64() / self.hash.as_secs_f64().max(1e-9)
     }
+
+    /// The read floor as a multiple of the hash time.
+    pub fn read_ratio(&self) -> f64 {
+        self.read.as_secs_f64() / self.hash.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Fastest of 3 reads of [`EPOCH`]'s close rows from `store`, and how many there were.
+async fn read_floor(store: &Store) -> anyhow::Result<(Duration, usize)> {
+    let end = world::clock().end(EPOCH).map_err(|e| anyhow::anyhow!("epoch end: {e:?}"))?;
+    let mut fastest = (Duration::MAX, 0);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let rows = store.readings_of_epoch_keys_by_key(EPOCH, end);
+        futures_util::pin_mut!(rows);
+        let mut count = 0;
+        while rows.try_next().await?.is_some() {
+            count += 1;
+        }
+        fastest = fastest.min((started.elapsed(), count));
+    }
+    Ok(fastest)
 }
 
 /// Closes [`EPOCH`] `reps` times from `store` (the fastest counts).
@@ -177,12 +209,16 @@ pub async fn close(
         hash = hash.min(started.elapsed());
         anyhow::ensure!(tree.root() == closed.report.root, "tree root differs from the close");
     }
+    eprintln!("  reading the close's rows from {} (floor)", label(db.backend));
+    let (read, rows_read) = read_floor(store).await?;
     Ok(CloseResult {
         backend: db.backend,
         nodes: loaded.nodes,
         close,
         memory,
         hash,
+        read,
+        rows_read,
         report: closed.report.clone(),
         direct_equal: None,
         closed: Some(closed),

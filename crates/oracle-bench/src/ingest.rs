@@ -28,6 +28,9 @@ pub const DEVICES: usize = 1_024;
 const RAW_SAMPLE: usize = 20_000;
 /// Rounds of the raw rate; the fastest counts.
 pub const RAW_ROUNDS: usize = 3;
+/// Rounds of ingest per store, each into a fresh store; the fastest counts, as for the raw
+/// rate (the least disturbed round on either side of the ratio).
+pub const INGEST_ROUNDS: usize = 3;
 
 /// The readings of the ingest phase, signed, and the bindings of their keys.
 pub struct Workload {
@@ -101,12 +104,49 @@ pub struct IngestResult {
     /// Rows in the store afterwards.
     pub stored: u64,
     pub elapsed: Duration,
+    /// Readings per second of every round, in order (this result is the fastest).
+    pub round_rates: Vec<f64>,
 }
 
 impl IngestResult {
     pub fn rate(&self) -> f64 {
         self.accepted as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+}
+
+/// [`INGEST_ROUNDS`] rounds of `work` into fresh stores on `backend`: the fastest, with every
+/// round's rate. A round that leaves the store short of what was sent fails the run.
+pub async fn fastest_of_rounds(
+    backend: Backend,
+    work: &Workload,
+    args: &Args,
+) -> anyhow::Result<IngestResult> {
+    let mut fastest: Option<IngestResult> = None;
+    let mut rates = Vec::with_capacity(INGEST_ROUNDS);
+    for round in 1..=INGEST_ROUNDS {
+        eprintln!(
+            "ingest: {} readings into {} (round {round} of {INGEST_ROUNDS})",
+            work.readings.len(),
+            crate::stores::label(backend)
+        );
+        let db = FreshDb::new(backend).await?;
+        let result = run(&db, work, args).await?;
+        anyhow::ensure!(
+            result.accepted == result.sent && result.stored == result.sent as u64,
+            "round {round}: {} sent, {} accepted, {} stored",
+            result.sent,
+            result.accepted,
+            result.stored
+        );
+        rates.push(result.rate());
+        fastest = match fastest {
+            Some(kept) if kept.elapsed <= result.elapsed => Some(kept),
+            _ => Some(result),
+        };
+    }
+    let mut fastest = fastest.ok_or_else(|| anyhow::anyhow!("no ingest round"))?;
+    fastest.round_rates = rates;
+    Ok(fastest)
 }
 
 /// Sends `work` to a fresh oracle on `db`.
@@ -133,7 +173,14 @@ pub async fn run(db: &FreshDb, work: &Workload, args: &Args) -> anyhow::Result<I
     let elapsed = started.elapsed();
     let stored = server.ingest.store.counts().await?.readings;
     server.stop().await?;
-    Ok(IngestResult { backend: db.backend, sent: work.readings.len(), accepted, stored, elapsed })
+    Ok(IngestResult {
+        backend: db.backend,
+        sent: work.readings.len(),
+        accepted,
+        stored,
+        elapsed,
+        round_rates: Vec::new(),
+    })
 }
 
 /// Sends bodies until none is left; the number of items answered `accepted`.

@@ -35,13 +35,16 @@ pub fn render(r: &Report) -> String {
     let _ = writeln!(
         out,
         "(1) Ingest over HTTP: binary batches of 64 readings, concurrent clients, commit before \
-         answer\n    baseline: raw verify_strict on one core = {raw:.0} readings/s (thread CPU \
-         time, fastest of {rounds} rounds of {sample} readings)",
+         answer; fastest of {ingest_rounds} rounds, each into a fresh store\n    baseline: raw \
+         verify_strict on one core = {raw:.0} readings/s (thread CPU time, fastest of {rounds} \
+         rounds of {sample} readings)",
+        ingest_rounds = crate::ingest::INGEST_ROUNDS,
         rounds = crate::ingest::RAW_ROUNDS
     );
     let _ = writeln!(
         out,
-        "{:<11} {:>9} {:>9} {:>12} {:>8}  verdict (SQLite target >= {INGEST_TARGET:.1}x)",
+        "{:<11} {:>9} {:>9} {:>12} {:>8}  verdict (SQLite target >= {INGEST_TARGET:.1}x); every \
+         round's readings/s",
         "store", "readings", "seconds", "readings/s", "vs raw"
     );
     for i in &r.ingest {
@@ -53,25 +56,27 @@ pub fn render(r: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<11} {:>9} {:>9.2} {:>12.0} {:>7.2}x  {verdict}",
+            "{:<11} {:>9} {:>9.2} {:>12.0} {:>7.2}x  {verdict}; {}",
             label(i.backend),
             i.accepted,
             i.elapsed.as_secs_f64(),
             i.rate(),
-            ratio
+            ratio,
+            i.round_rates.iter().map(|r| format!("{r:.0}")).collect::<Vec<_>>().join(", ")
         );
     }
     let _ = writeln!(
         out,
         "\n(2) Epoch close: Engine::compute from the store (2 boundary readings per node) vs \
          CumulativeTree::new of the same leaves (wall clock, fastest run)\n    peak = VmHWM \
-         during the close (reset before it); added = peak - resident size at its start"
+         during the close (reset before it); added = peak - resident size at its start\n    \
+         read = the floor: only reading the rows the close streams from the store"
     );
     let _ = writeln!(
         out,
-        "{:<11} {:>9} {:>10} {:>9} {:>8} {:>9} {:>10}  verdict (at {TARGET_NODES}: <= \
-         {CLOSE_TARGET:.0}x and added < 1 GiB)",
-        "store", "nodes", "close s", "hash s", "ratio", "peak MiB", "added MiB"
+        "{:<11} {:>9} {:>10} {:>9} {:>8} {:>9} {:>10} {:>8} {:>8}  verdict (at {TARGET_NODES}: \
+         <= {CLOSE_TARGET:.0}x and added < 1 GiB)",
+        "store", "nodes", "close s", "hash s", "ratio", "peak MiB", "added MiB", "read s", "read x"
     );
     for c in &r.closes {
         let (peak, added) = memory(c.memory);
@@ -85,12 +90,15 @@ pub fn render(r: &Report) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<11} {:>9} {:>10.2} {:>9.3} {:>7.1}x {peak:>9} {added:>10}  {verdict}",
+            "{:<11} {:>9} {:>10.2} {:>9.3} {:>7.1}x {peak:>9} {added:>10} {:>8.2} {:>7.1}x  \
+             {verdict}",
             label(c.backend),
             c.nodes,
             c.close.as_secs_f64(),
             c.hash.as_secs_f64(),
             c.ratio(),
+            c.read.as_secs_f64(),
+            c.read_ratio(),
         );
     }
     for c in &r.closes {

@@ -19,6 +19,9 @@ async fn quick_run_ingests_everything_closes_like_the_protocol_and_serves_valid_
     assert_eq!(backends, [Backend::Sqlite, Backend::Postgres]);
     for i in &report.ingest {
         assert_eq!((i.accepted, i.stored), (args.ingest_readings, args.ingest_readings as u64));
+        // The kept round is the fastest of every round run.
+        assert_eq!(i.round_rates.len(), gridmint_oracle_bench::ingest::INGEST_ROUNDS);
+        assert!(i.round_rates.iter().all(|r| *r <= i.rate()), "{:?}", i.round_rates);
     }
     assert!(report.raw_verify.1 > 0);
     // The close of each store credits every node and equals the direct protocol computation.
@@ -28,6 +31,8 @@ async fn quick_run_ingests_everything_closes_like_the_protocol_and_serves_valid_
         assert_eq!(c.report.recipient_count, c.nodes as u64, "{:?}", c.backend);
         assert_eq!(c.direct_equal, Some(true), "{:?}", c.backend);
         assert!(c.report.cumulative_total > 0);
+        // The read floor read every node's two boundary readings.
+        assert_eq!(c.rows_read, 2 * c.nodes, "{:?}", c.backend);
     }
     assert_eq!(report.closes[0].report, report.closes[1].report);
     // Every proof served verified against the closed root.
