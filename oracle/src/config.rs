@@ -108,6 +108,12 @@ pub struct IngestConfig {
     /// Per device per minute of device time; 0 disables.
     pub readings_per_device_minute: u32,
     pub receipts_per_device_minute: u32,
+    /// Threads checking signatures; 0: one per core.
+    pub verify_threads: usize,
+    /// How far below the process's priority they run (Linux: added to its nice value, at
+    /// most 19; 0: the same). The serial group commit then gets a core first whenever it
+    /// needs one (`ingest::verify_pool`).
+    pub verify_nice: i32,
 }
 
 impl Default for IngestConfig {
@@ -117,6 +123,8 @@ impl Default for IngestConfig {
             max_batch_items: 10_000,
             readings_per_device_minute: 60,
             receipts_per_device_minute: 600,
+            verify_threads: 0,
+            verify_nice: 10,
         }
     }
 }
@@ -240,7 +248,7 @@ mod tests {
         let path = dir.path().join("oracle.toml");
         std::fs::write(
             &path,
-            "database_url = \"sqlite://a.db\"\n[ingest]\nmax_body_bytes = 10\n\
+            "database_url = \"sqlite://a.db\"\n[ingest]\nmax_body_bytes = 10\nverify_threads = 3\n\
              [bindings]\nttl = \"1m\"\n",
         )
         .expect("write");
@@ -248,6 +256,7 @@ mod tests {
             Some(&path),
             env(&[
                 ("GRIDMINT_ORACLE__INGEST__MAX_BODY_BYTES", "20"),
+                ("GRIDMINT_ORACLE__INGEST__VERIFY_NICE", "0"),
                 ("GRIDMINT_ORACLE__BINDINGS__MISSING_RETRY", "250ms"),
                 ("GRIDMINT_ORACLE__LISTEN", "127.0.0.1:0"),
                 ("OTHER__LISTEN", "ignored"),
@@ -255,6 +264,8 @@ mod tests {
         )
         .expect("load");
         assert_eq!(c.ingest.max_body_bytes, 20);
+        assert_eq!((c.ingest.verify_threads, c.ingest.verify_nice), (3, 0));
+        assert_eq!(IngestConfig::default().verify_nice, 10);
         assert_eq!(c.bindings.ttl, Duration::from_secs(60));
         assert_eq!(c.bindings.missing_retry, Duration::from_millis(250));
         assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], 0)));

@@ -31,6 +31,7 @@ use crate::ingest::bindings::{BindingDirectory, CachePolicy, CachedBindings};
 use crate::ingest::bindings_chain::ChainBindings;
 use crate::ingest::bindings_file::FileBindings;
 use crate::ingest::rate_limit::RateLimiter;
+use crate::ingest::verify_pool::VerifyPool;
 use crate::ingest::{http, Ingest, IngestSettings};
 use crate::leader::Leadership;
 use crate::metrics::{MeteredChain, Metrics};
@@ -124,6 +125,8 @@ pub async fn build_with_time(
         bindings: CachedBindings::new(source, policy),
         reading_limit: RateLimiter::new(config.ingest.readings_per_device_minute),
         receipt_limit: RateLimiter::new(config.ingest.receipts_per_device_minute),
+        verify: VerifyPool::start(config.ingest.verify_threads, config.ingest.verify_nice)
+            .map_err(|e| anyhow::anyhow!("starting the signature-check threads: {e}"))?,
         metrics,
         attester,
     }))

@@ -11,6 +11,7 @@ pub mod bindings_file;
 pub mod http;
 pub mod rate_limit;
 pub mod verify;
+pub mod verify_pool;
 pub mod wire;
 
 use std::collections::HashSet;
@@ -26,6 +27,7 @@ use crate::store::{Inserted, NewReading, NewReceipt, Store, StoreError, Table};
 use bindings::CachedBindings;
 use rate_limit::RateLimiter;
 use verify::{Checked, Reject};
+use verify_pool::VerifyPool;
 use wire::Item;
 
 /// The answer for one item.
@@ -70,6 +72,8 @@ pub struct Ingest {
     pub bindings: CachedBindings,
     pub reading_limit: RateLimiter,
     pub receipt_limit: RateLimiter,
+    /// Where signatures are checked.
+    pub verify: VerifyPool,
     /// The process's metrics (ingest counts here; the loop and the voter share them).
     pub metrics: Arc<Metrics>,
     /// The oracle key that attests challenge answers at receipt (§10.7); `None`: a
@@ -182,16 +186,20 @@ impl Ingest {
         Fut: std::future::Future<Output = Result<Vec<Inserted>, StoreError>> + Send + 'static,
     {
         let limiter = limit.map(|of| of(self));
-        // Signatures: CPU-bound, so off the async worker threads.
+        // Signatures: CPU-bound, so off the async worker threads, on the pool's.
         let deployment = self.settings.deployment;
-        let checked = tokio::task::spawn_blocking(move || {
-            items
-                .into_iter()
-                .map(|item| item.and_then(|signed| signed.check(&deployment).map(|c| (signed, c))))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?;
+        let checked = self
+            .verify
+            .run(move || {
+                items
+                    .into_iter()
+                    .map(|item| {
+                        item.and_then(|signed| signed.check(&deployment).map(|c| (signed, c)))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
 
         let mut answers: Vec<Option<Answer>> = Vec::with_capacity(checked.len());
         let mut admitted = Vec::new(); // (answer index, row, checked)

@@ -15,6 +15,7 @@ use gridmint_oracle::epoch::Engine;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
+use gridmint_oracle::ingest::verify_pool::VerifyPool;
 use gridmint_oracle::ingest::{wire, Ingest, IngestSettings};
 use gridmint_oracle::leader::Leadership;
 use gridmint_oracle::metrics::Metrics;
@@ -280,6 +281,7 @@ pub fn build_wired(
         bindings: CachedBindings::new(source, policy),
         reading_limit: RateLimiter::new(0),
         receipt_limit: RateLimiter::new(0),
+        verify: VerifyPool::start(2, 0).expect("verify threads"),
         metrics: Arc::new(Metrics::new()),
         attester: Some(Attester::with_clock(Arc::clone(&keypair), {
             let clock = Arc::clone(&clock);

@@ -200,6 +200,7 @@ async fn binding_source_down_is_a_retryable_unavailable() {
         bindings: CachedBindings::new(Arc::new(rpc), policy),
         reading_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
         receipt_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
+        verify: gridmint_oracle::ingest::verify_pool::VerifyPool::start(1, 0).expect("verify"),
         metrics: Arc::clone(&metrics),
         attester: None,
     });

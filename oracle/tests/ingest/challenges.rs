@@ -259,6 +259,7 @@ async fn a_watch_only_oracle_stores_answers_without_attesting() {
         ),
         reading_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
         receipt_limit: gridmint_oracle::ingest::rate_limit::RateLimiter::new(0),
+        verify: gridmint_oracle::ingest::verify_pool::VerifyPool::start(1, 0).expect("verify"),
         metrics: Arc::clone(&h.ingest.metrics),
         attester: None,
     });

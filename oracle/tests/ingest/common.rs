@@ -9,6 +9,7 @@ use gridmint_oracle::challenges::ingest::Attester;
 use gridmint_oracle::ingest::bindings::{CachePolicy, CachedBindings};
 use gridmint_oracle::ingest::bindings_chain::ChainBindings;
 use gridmint_oracle::ingest::rate_limit::RateLimiter;
+use gridmint_oracle::ingest::verify_pool::VerifyPool;
 use gridmint_oracle::ingest::{http, Ingest, IngestSettings};
 use gridmint_oracle::metrics::Metrics;
 use gridmint_oracle::store::{Backend, Store};
@@ -89,6 +90,7 @@ impl Harness {
             bindings: CachedBindings::new(source, policy),
             reading_limit: RateLimiter::new(limits.readings_per_minute),
             receipt_limit: RateLimiter::new(limits.readings_per_minute),
+            verify: VerifyPool::start(2, 0).expect("verify threads"),
             metrics: Arc::new(Metrics::new()),
             attester: Some(Attester::new(Arc::new(Keypair::new()))),
         });
