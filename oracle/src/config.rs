@@ -113,7 +113,7 @@ pub struct IngestConfig {
     /// How far below the process's priority they run (Linux: added to its nice value, at
     /// most 19; 0: the same). The serial group commit then gets a core first whenever it
     /// needs one (`ingest::verify_pool`).
-    pub verify_nice: i32,
+    pub verify_nice: u8,
 }
 
 impl Default for IngestConfig {
@@ -312,6 +312,15 @@ mod tests {
             ]),
         );
         assert!(e.is_err());
+        // Checks can only be lowered in priority, never raised.
+        let e = Config::load(
+            None,
+            env(&[
+                ("GRIDMINT_ORACLE__DATABASE_URL", "x"),
+                ("GRIDMINT_ORACLE__INGEST__VERIFY_NICE", "-5"),
+            ]),
+        );
+        assert!(e.expect_err("negative nice").to_string().contains("verify_nice"));
         assert!(Config::load(None, env(&[])).is_err(), "database_url is required");
     }
 

@@ -116,14 +116,17 @@ impl Ingest {
         attest: bool,
     ) -> Result<Vec<AnswerReply>, StoreError> {
         let deployment = self.settings.deployment;
-        let checked = tokio::task::spawn_blocking(move || {
-            items
-                .into_iter()
-                .map(|item| item.and_then(|a| check_answer(&a, &deployment).map(|c| (a, c))))
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?;
+        // On the ingest's signature-check threads, like readings and receipts.
+        let checked = self
+            .verify
+            .run(move || {
+                items
+                    .into_iter()
+                    .map(|item| item.and_then(|a| check_answer(&a, &deployment).map(|c| (a, c))))
+                    .collect::<Vec<_>>()
+            })
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?;
         // The clock at receipt: what this oracle attests (the row keeps the system time).
         let stored_at = now();
         let received_at = self.attester.as_ref().map_or(stored_at, Attester::now);

@@ -38,7 +38,7 @@ impl VerifyPool {
     /// added to its nice value, at most 19; 0 keeps it; ignored elsewhere). Lowering a
     /// priority needs no privilege; should the system refuse, that is logged and the threads
     /// run at the process's.
-    pub fn start(threads: usize, nice: i32) -> std::io::Result<Self> {
+    pub fn start(threads: usize, nice: u8) -> std::io::Result<Self> {
         let threads = match threads {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
             n => n,
@@ -62,6 +62,13 @@ impl VerifyPool {
         Ok(Self { jobs: tx, threads })
     }
 
+    /// A pool whose threads are gone, as if every one had died (tests of that answer).
+    #[cfg(test)]
+    fn without_threads() -> Self {
+        let (tx, _) = mpsc::channel::<Job>();
+        Self { jobs: tx, threads: 0 }
+    }
+
     pub fn threads(&self) -> usize {
         self.threads
     }
@@ -82,33 +89,39 @@ impl VerifyPool {
 }
 
 #[cfg(target_os = "linux")]
-fn lower_priority(nice: i32) {
-    if nice <= 0 {
+fn lower_priority(nice: u8) {
+    if nice == 0 {
         return;
     }
     // On Linux the nice value is per thread, and `who = 0` names the calling thread.
+    // getpriority answers -1 both for nice -1 and for an error, so errno tells them apart;
+    // it is read right after each call, before anything else can set it.
     // SAFETY: both calls read only their integer arguments; errno is this thread's.
-    let rc = unsafe {
+    let outcome = unsafe {
         *libc::__errno_location() = 0;
         let current = libc::getpriority(libc::PRIO_PROCESS, 0);
-        match std::io::Error::last_os_error().raw_os_error() {
-            Some(0) => {
-                libc::setpriority(libc::PRIO_PROCESS, 0, current.saturating_add(nice).min(19))
+        match std::io::Error::last_os_error() {
+            e if e.raw_os_error() != Some(0) => Err(e),
+            _ => {
+                let lowered = current.saturating_add(i32::from(nice)).min(19);
+                match libc::setpriority(libc::PRIO_PROCESS, 0, lowered) {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::last_os_error()),
+                }
             }
-            _ => -1,
         }
     };
-    if rc != 0 {
+    if let Err(error) = outcome {
         tracing::warn!(
             nice,
-            error = %std::io::Error::last_os_error(),
+            %error,
             "could not change the signature checks' priority; they run at the process's"
         );
     }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_priority(_nice: i32) {}
+fn lower_priority(_nice: u8) {}
 
 #[cfg(test)]
 #[path = "verify_pool_tests.rs"]

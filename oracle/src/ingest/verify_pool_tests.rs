@@ -53,6 +53,12 @@ async fn a_panicking_check_is_an_error_and_the_thread_carries_on() {
     assert_eq!(pool.run(|| 7).await, Ok(7));
 }
 
+#[tokio::test]
+async fn a_pool_without_threads_answers_an_error_at_once() {
+    let failed = VerifyPool::without_threads().run(|| 1).await;
+    assert_eq!(failed, Err(PoolError("no verification thread is running")));
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn the_threads_run_at_the_configured_nice_value() {

@@ -26,6 +26,13 @@ impl Repo {
         std::fs::copy(script, root.join("scripts/source-timestamps")).expect("copy script");
         std::fs::write(root.join("a.rs"), "fn a() {}\n").expect("write");
         std::fs::write(root.join("b.rs"), "fn b() {}\n").expect("write");
+        // A package of its own, whose code reads a directory (as sqlx::migrate! does).
+        std::fs::create_dir_all(root.join("store/migrations")).expect("mkdir");
+        std::fs::write(root.join("store/Cargo.toml"), "[package]\nname = \"store\"\n")
+            .expect("write");
+        std::fs::write(root.join("store/lib.rs"), "migrate!(\"migrations\");\n").expect("write");
+        std::fs::write(root.join("store/migrations/0001.sql"), "CREATE TABLE t (x);\n")
+            .expect("write");
         let repo = Self { _dir: dir, root, target };
         repo.git(&["init", "-q"]);
         repo.git(&["add", "."]);
@@ -38,12 +45,18 @@ impl Repo {
         assert!(status.success(), "git {args:?}");
     }
 
-    /// Runs the script; its standard output.
+    /// Runs the script as CI does; its standard output.
     fn run(&self, action: &str) -> String {
+        self.run_with(action, &[("CI", "true")])
+    }
+
+    fn run_with(&self, action: &str, env: &[(&str, &str)]) -> String {
         let out = Command::new("bash")
             .arg(self.root.join("scripts/source-timestamps"))
             .arg(action)
             .env("CARGO_TARGET_DIR", &self.target)
+            .env_remove("CI")
+            .envs(env.iter().copied())
             .output()
             .expect("run script");
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -68,9 +81,18 @@ impl Repo {
 
     /// Every tracked file as a fresh clone has it: timestamped `seconds`.
     fn clone_at(&self, seconds: i64) {
-        for file in ["a.rs", "b.rs", "scripts/source-timestamps"] {
+        let out =
+            Command::new("git").arg("ls-files").current_dir(&self.root).output().expect("git");
+        for file in String::from_utf8_lossy(&out.stdout).lines() {
             self.set_mtime(&self.root.join(file), seconds);
         }
+    }
+
+    /// Adds and commits `file` (in a package: the package's list of files changes).
+    fn add(&self, file: &str, text: &str) {
+        std::fs::write(self.root.join(file), text).expect("write");
+        self.git(&["add", file]);
+        self.git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "add"]);
     }
 
     /// A cargo build's fingerprint file in the target directory, written now.
@@ -95,7 +117,7 @@ fn unchanged_files_get_the_last_runs_timestamps_back_and_changed_ones_keep_their
     let repo = Repo::new();
     repo.clone_at(FIRST_RUN);
     let first = repo.ci_run("unit-1");
-    assert!(first.contains("no trusted record"), "{first}");
+    assert!(first.contains("source-timestamps: no record; path crates rebuild"), "{first}");
     assert!(first.contains("reused the timestamps of 0 unchanged files"), "{first}");
 
     // When the next run starts on a fresh clone (every file newer) in which b.rs changed.
@@ -105,7 +127,7 @@ fn unchanged_files_get_the_last_runs_timestamps_back_and_changed_ones_keep_their
     let second = repo.ci_run("unit-2");
 
     // Then the unchanged files are as old as in the first run, and b.rs is as new as the clone.
-    assert!(second.contains("reused the timestamps of 2 unchanged files"), "{second}");
+    assert!(second.contains("reused the timestamps of 5 unchanged files"), "{second}");
     assert_eq!(repo.mtime("a.rs"), FIRST_RUN);
     assert_eq!(repo.mtime("scripts/source-timestamps"), FIRST_RUN);
     assert_eq!(repo.mtime("b.rs"), CLONE);
@@ -113,7 +135,7 @@ fn unchanged_files_get_the_last_runs_timestamps_back_and_changed_ones_keep_their
     // And a third run on the same content keeps b.rs at the time of the run that changed it.
     repo.clone_at(CLONE + 1_000);
     let third = repo.ci_run("unit-3");
-    assert!(third.contains("reused the timestamps of 3 unchanged files"), "{third}");
+    assert!(third.contains("reused the timestamps of 6 unchanged files"), "{third}");
     assert_eq!((repo.mtime("a.rs"), repo.mtime("b.rs")), (FIRST_RUN, CLONE));
 }
 
@@ -157,7 +179,7 @@ fn a_build_after_the_seal_voids_the_record() {
     let restored = repo.run("restore");
 
     // Then nothing is reused: every file keeps the clone's time.
-    assert!(restored.contains("no trusted record"), "{restored}");
+    assert!(restored.contains("something built in"), "{restored}");
     assert!(restored.contains("reused the timestamps of 0 unchanged files"), "{restored}");
     assert_eq!((repo.mtime("a.rs"), repo.mtime("b.rs")), (CLONE, CLONE));
 }
@@ -177,7 +199,7 @@ fn a_run_that_never_sealed_leaves_nothing_to_reuse() {
     let restored = repo.run("restore");
 
     // Then it reuses nothing: that build may hold any content.
-    assert!(restored.contains("no trusted record"), "{restored}");
+    assert!(restored.contains("something built in"), "{restored}");
     assert_eq!(repo.mtime("a.rs"), CLONE + 1_000);
 }
 
@@ -201,4 +223,87 @@ fn a_missing_target_directory_or_action_is_refused() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("usage: "));
+}
+
+#[test]
+fn a_package_that_gained_a_file_reuses_nothing_and_the_others_still_do() {
+    // Given a run, then a commit adding a migration (no other file of the package changes).
+    let repo = Repo::new();
+    repo.clone_at(FIRST_RUN);
+    repo.ci_run("unit-1");
+    repo.add("store/migrations/0002.sql", "CREATE TABLE u (y);\n");
+
+    // When the next run starts on a fresh clone.
+    repo.clone_at(CLONE);
+    let restored = repo.ci_run("unit-2");
+
+    // Then the package's unchanged files stay new, so cargo rebuilds the code that reads the
+    // directory; files outside the package get their old times back.
+    assert!(restored.contains("reused the timestamps of 3 unchanged files"), "{restored}");
+    assert_eq!(repo.mtime("store/lib.rs"), CLONE);
+    assert_eq!(repo.mtime("store/migrations/0001.sql"), CLONE);
+    assert_eq!((repo.mtime("a.rs"), repo.mtime("b.rs")), (FIRST_RUN, FIRST_RUN));
+}
+
+#[test]
+fn a_checkout_at_another_path_reuses_nothing() {
+    // Given a sealed run, then the same content cloned at another path.
+    let mut repo = Repo::new();
+    repo.clone_at(FIRST_RUN);
+    repo.ci_run("unit-1");
+    let moved = repo.root.with_file_name("elsewhere");
+    std::fs::rename(&repo.root, &moved).expect("move");
+    repo.root = moved;
+
+    // When the next run starts there.
+    repo.clone_at(CLONE);
+    let restored = repo.run("restore");
+
+    // Then nothing is reused: builds hold the old path (env!("CARGO_MANIFEST_DIR")).
+    assert!(restored.contains("the last run was at another path"), "{restored}");
+    assert_eq!(repo.mtime("a.rs"), CLONE);
+}
+
+#[test]
+fn outside_ci_the_tree_is_only_recorded() {
+    // Given a sealed CI run.
+    let repo = Repo::new();
+    repo.clone_at(FIRST_RUN);
+    repo.ci_run("unit-1");
+
+    // When the script runs without CI=true (a developer's working tree).
+    repo.clone_at(CLONE);
+    let restored = repo.run_with("restore", &[]);
+
+    // Then no timestamp changes.
+    assert!(restored.contains("not a CI run (CI=true); recording only"), "{restored}");
+    assert_eq!(repo.mtime("a.rs"), CLONE);
+}
+
+#[test]
+fn a_target_directory_called_build_is_still_checked() {
+    // Given a target directory named like the directories the check skips for speed.
+    let mut repo = Repo::new();
+    repo.target = repo.target.with_file_name("build");
+    repo.clone_at(FIRST_RUN);
+    repo.ci_run("unit-1");
+    repo.build("unit-2");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3_600);
+    let later = later.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+    repo.set_mtime(&repo.target.join("debug/.fingerprint/unit-2/lib-unit"), later as i64);
+
+    // When the next run starts.
+    repo.clone_at(CLONE);
+    let restored = repo.run("restore");
+
+    // Then the later build is seen, and nothing is reused.
+    assert!(restored.contains("something built in"), "{restored}");
+    assert_eq!(repo.mtime("a.rs"), CLONE);
+}
+
+#[test]
+fn sealing_without_a_record_does_nothing_and_succeeds() {
+    let repo = Repo::new();
+    assert_eq!(repo.run("seal"), "");
+    assert!(!repo.target.join(".source-timestamps").exists());
 }
