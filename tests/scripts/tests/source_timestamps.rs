@@ -102,6 +102,17 @@ impl Repo {
         std::fs::write(dir.join("lib-unit"), "fingerprint").expect("write");
     }
 
+    /// A cargo build after the last seal, surely later whatever the filesystem's timestamp
+    /// granularity. `dir` is under the target directory.
+    fn build_after_the_seal(&self, dir: &str) {
+        let file = self.target.join(dir).join("lib-unit");
+        std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+        std::fs::write(&file, "fingerprint").expect("write");
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3_600);
+        let later = later.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+        self.set_mtime(&file, later as i64);
+    }
+
     /// A run as CI makes it: restore, a build, seal. Answers restore's output.
     fn ci_run(&self, unit: &str) -> String {
         let restored = self.run("restore");
@@ -166,13 +177,7 @@ fn a_build_after_the_seal_voids_the_record() {
     let repo = Repo::new();
     repo.clone_at(FIRST_RUN);
     repo.ci_run("unit-1");
-    let nested = repo.target.join("tmp/idl-build/debug/.fingerprint/program");
-    std::fs::create_dir_all(&nested).expect("mkdir");
-    std::fs::write(nested.join("lib-program"), "fingerprint").expect("write");
-    // Surely after the seal, whatever the filesystem's timestamp granularity.
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3_600);
-    let later = later.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
-    repo.set_mtime(&nested.join("lib-program"), later as i64);
+    repo.build_after_the_seal("tmp/idl-build/debug/.fingerprint/program");
 
     // When the next run starts on an unchanged fresh clone.
     repo.clone_at(CLONE);
@@ -287,10 +292,7 @@ fn a_target_directory_called_build_is_still_checked() {
     repo.target = repo.target.with_file_name("build");
     repo.clone_at(FIRST_RUN);
     repo.ci_run("unit-1");
-    repo.build("unit-2");
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3_600);
-    let later = later.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
-    repo.set_mtime(&repo.target.join("debug/.fingerprint/unit-2/lib-unit"), later as i64);
+    repo.build_after_the_seal("debug/.fingerprint/unit-2");
 
     // When the next run starts.
     repo.clone_at(CLONE);
