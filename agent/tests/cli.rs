@@ -161,7 +161,7 @@ async fn a_running_agent_serves_health_and_every_metric() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
     let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
-    let port = free_port().await;
+    let port = free_port();
     let extra = format!("listen = \"127.0.0.1:{port}\"");
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), &extra);
     let _agent = AgentProcess::spawn(&config, None, &dir.path().join("agent.log"));

@@ -82,8 +82,9 @@ async fn readings_signed_during_an_outage_arrive_in_order_without_gaps_or_double
 async fn a_fresh_journal_signs_nothing_until_an_oracle_says_where_its_key_stands() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let port = free_port().await;
-    let config = agent_config(dir.path(), &device, &[format!("http://127.0.0.1:{port}")], "");
+    let reserved = ReservedPort::new();
+    let url = format!("http://127.0.0.1:{}", reserved.port());
+    let config = agent_config(dir.path(), &device, &[url], "");
     let log = dir.path().join("agent.log");
     let agent = AgentProcess::spawn(&config, None, &log);
     wait_for("the agent to say it waits for an oracle", || async {
@@ -93,7 +94,7 @@ async fn a_fresh_journal_signs_nothing_until_an_oracle_says_where_its_key_stands
     })
     .await;
     assert_eq!(journal_last(dir.path()).await, 0, "nothing signed");
-    let oracle = Oracle::start_on(dir.path(), port, &[device.binding(NODE_ID)], 0).await;
+    let oracle = Oracle::start_at(dir.path(), reserved, &[device.binding(NODE_ID)], 0).await;
     let key = device.key();
     wait_for("readings once the oracle answers", || async {
         (oracle.readings(&key).await.len() >= 3).then_some(())
@@ -109,8 +110,8 @@ async fn each_oracle_has_its_own_queue_and_a_late_one_catches_up() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
     let up = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
-    let late_port = free_port().await;
-    let late_url = format!("http://127.0.0.1:{late_port}");
+    let late_port = ReservedPort::new();
+    let late_url = format!("http://127.0.0.1:{}", late_port.port());
     let config = agent_config(dir.path(), &device, &[up.url.clone(), late_url], "");
     let agent = run_agent(&config);
     let key = device.key();
@@ -118,7 +119,7 @@ async fn each_oracle_has_its_own_queue_and_a_late_one_catches_up() {
         (up.readings(&key).await.len() >= 10).then_some(())
     })
     .await;
-    let late = Oracle::start_on(dir.path(), late_port, &[device.binding(NODE_ID)], 0).await;
+    let late = Oracle::start_at(dir.path(), late_port, &[device.binding(NODE_ID)], 0).await;
     wait_for("the late oracle to catch up", || async {
         let have = late.readings(&key).await.len();
         (have >= 15).then_some(())
@@ -144,7 +145,7 @@ async fn a_full_queue_is_compacted_to_its_edges_and_the_rest_still_arrives() {
     let device = Device::new(dir.path(), "device");
     let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
     let port = oracle.port();
-    let metrics_port = free_port().await;
+    let metrics_port = free_port();
     let extra = format!("listen = \"127.0.0.1:{metrics_port}\"");
     let config = agent_config(dir.path(), &device, std::slice::from_ref(&oracle.url), &extra);
     let text = std::fs::read_to_string(&config).expect("read");

@@ -44,28 +44,53 @@ where
     }
 }
 
-/// A listener on a port that was free, kept bound so that nothing can take the port before
-/// the server it is for starts. Taken below the kernel's ephemeral range (32768 and up on
-/// Linux): a port handed out by `:0` is also a candidate source port for the outgoing
-/// connections of tests running beside this one.
-pub async fn free_listener() -> TcpListener {
-    static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
-    let start = 20_000 + (std::process::id() % 10_000) as u16;
-    for _ in 0..12_000 {
-        let offset = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 12_000;
-        let port = 20_000 + (start - 20_000 + offset) % 12_000;
-        if let Ok(listener) = TcpListener::bind(("127.0.0.1", port)).await {
-            return listener;
+/// A port reserved for a server of this process that starts later: bound but not listening,
+/// so connecting is refused, as with a server that is down, and nothing else can bind it.
+/// Taken below the kernel's ephemeral range (32768 and up on Linux): a port handed out by
+/// `:0` is also a candidate source port for the outgoing connections of tests running beside
+/// this one.
+pub struct ReservedPort(tokio::net::TcpSocket);
+
+impl ReservedPort {
+    pub fn new() -> Self {
+        static NEXT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+        let start = (std::process::id() % 12_000) as u16;
+        for _ in 0..12_000 {
+            let offset = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 12_000;
+            let port = 20_000 + (start + offset) % 12_000;
+            // No SO_REUSEADDR: with it, Linux lets another such socket bind the same port
+            // while neither listens.
+            let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+            if socket.bind(([127, 0, 0, 1], port).into()).is_ok() {
+                return Self(socket);
+            }
         }
+        panic!("no free port in 20000..32000");
     }
-    panic!("no free port in 20000..32000");
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().expect("addr").port()
+    }
+
+    /// The server's listener, on the reserved port. With SO_REUSEADDR from here on, which
+    /// its connections inherit: a restart on this port can then bind while they linger in
+    /// TIME_WAIT.
+    pub fn listen(self) -> TcpListener {
+        self.0.set_reuseaddr(true).expect("SO_REUSEADDR");
+        self.0.listen(1024).expect("listen on the reserved port")
+    }
 }
 
-/// A port that was free just now, for a server that starts later or in another process (an
-/// oracle brought up after the agent, an agent's metrics). Prefer [`free_listener`] where the
-/// server can take a listener: between this probe and that bind, the port can be taken.
-pub async fn free_port() -> u16 {
-    free_listener().await.local_addr().expect("addr").port()
+/// A listener on a free port (see [`ReservedPort`]).
+pub fn free_listener() -> TcpListener {
+    ReservedPort::new().listen()
+}
+
+/// A port that was free just now, for a server in another process (an agent's metrics).
+/// Prefer [`free_listener`] or [`ReservedPort`]: between this probe and that process's bind,
+/// the port can be taken.
+pub fn free_port() -> u16 {
+    ReservedPort::new().port()
 }
 
 /// A device key on disk, bound to node [`NODE_ID`] (or another node) for the oracle.
@@ -109,11 +134,22 @@ pub struct Oracle {
 impl Oracle {
     /// Serves on a free port with `bindings` and a per-device rate limit (0: none).
     pub async fn start(dir: &Path, bindings: &[FileBinding], per_minute: u32) -> Self {
-        Self::serve(dir, free_listener().await, bindings, per_minute).await
+        Self::serve(dir, free_listener(), bindings, per_minute).await
     }
 
-    /// As [`Oracle::start`], on `port`: an oracle that comes up after its agent, or a
-    /// restart (the database is per port, so a restart keeps what was stored).
+    /// As [`Oracle::start`], on a port reserved before (an oracle that comes up after its
+    /// agent: until now, connecting was refused).
+    pub async fn start_at(
+        dir: &Path,
+        port: ReservedPort,
+        bindings: &[FileBinding],
+        per_minute: u32,
+    ) -> Self {
+        Self::serve(dir, port.listen(), bindings, per_minute).await
+    }
+
+    /// As [`Oracle::start`], on `port`: a restart (the database is per port, so a restart
+    /// keeps what was stored).
     pub async fn start_on(
         dir: &Path,
         port: u16,

@@ -87,7 +87,7 @@ async fn a_kernel_job_receipt_cosigned_by_the_requester_reaches_the_oracle() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
     let oracle = Oracle::start(dir.path(), &[device.binding(NODE_ID)], 0).await;
-    let port = free_port().await;
+    let port = free_port();
     let config = compute_config(dir.path(), &device, std::slice::from_ref(&oracle.url), port);
     let agent = run_agent(&config);
     let url = format!("http://127.0.0.1:{port}");
@@ -196,7 +196,7 @@ async fn a_kernel_job_receipt_cosigned_by_the_requester_reaches_the_oracle() {
 async fn configured_commands_run_bounded_and_nothing_else_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let device = Device::new(dir.path(), "device");
-    let port = free_port().await;
+    let port = free_port();
     let config = compute_config(dir.path(), &device, &[], port);
     let agent = run_agent(&config);
     let url = format!("http://127.0.0.1:{port}");
