@@ -45,6 +45,17 @@ pub struct Localnet {
     _temp_ledger: Option<tempfile::TempDir>,
 }
 
+/// A port that is free, with the next one free too, from a slice of ports no validator of
+/// this process binds (the same allocator hands out the validators' slices).
+fn adjacent_free_ports() -> Result<u16> {
+    let slice = solana_net_utils::sockets::unique_port_range_for_tests(25);
+    let free = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port)).is_ok();
+    match (slice.start..slice.end.saturating_sub(1)).find(|&p| free(p) && free(p + 1)) {
+        Some(port) => Ok(port),
+        None => bail!("no two adjacent free ports in {slice:?} for JSON-RPC and PubSub"),
+    }
+}
+
 impl Localnet {
     pub async fn start(options: LocalnetOptions) -> Result<Self> {
         let mut programs = native_programs().to_vec();
@@ -56,9 +67,13 @@ impl Localnet {
             enable_extended_tx_metadata_storage: true,
             ..JsonRpcConfig::default_for_test()
         });
-        if let Some(port) = options.rpc_port {
-            genesis.rpc_port(port);
-        }
+        // PubSub always on the next port: clients (web3.js, the Solana CLI) look for it there,
+        // while the validator's own pick of two free ports need not be adjacent.
+        let rpc_port = match options.rpc_port {
+            Some(port) => port,
+            None => adjacent_free_ports()?,
+        };
+        genesis.rpc_port(rpc_port);
         // Without a path the validator would put its ledger next to its own source file.
         let temp_ledger = match &options.ledger_path {
             Some(path) => {

@@ -87,6 +87,13 @@ async fn register_and_stake_over_json_rpc() {
     let localnet = Localnet::start(LocalnetOptions::default()).await.expect("localnet starts");
     let rpc = RpcClient::new_with_commitment(localnet.rpc_url(), CommitmentConfig::confirmed());
     let faucet = &localnet.faucet;
+    // PubSub where clients look for it (web3.js, the Solana CLI): the JSON-RPC port + 1.
+    let port = |url: String| -> u16 {
+        let tail = url.trim_end_matches('/').rsplit(':').next().map(str::to_owned);
+        tail.and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {url}"))
+    };
+    let rpc_port = port(localnet.rpc_url());
+    assert_eq!(port(localnet.validator.rpc_pubsub_url()), rpc_port + 1);
 
     // Given: a stake mint, a treasury and an operator holding tokens.
     let admin = deploy_admin();
