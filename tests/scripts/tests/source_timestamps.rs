@@ -45,6 +45,14 @@ impl Repo {
         assert!(status.success(), "git {args:?}");
     }
 
+    /// A repository after one CI run on files timestamped [`FIRST_RUN`].
+    fn after_a_sealed_run() -> Self {
+        let repo = Self::new();
+        repo.clone_at(FIRST_RUN);
+        repo.ci_run("unit-1");
+        repo
+    }
+
     /// Runs the script as CI does; its standard output.
     fn run(&self, action: &str) -> String {
         self.run_with(action, &[("CI", "true")])
@@ -153,9 +161,7 @@ fn unchanged_files_get_the_last_runs_timestamps_back_and_changed_ones_keep_their
 #[test]
 fn content_back_to_an_older_version_is_not_taken_for_the_last_runs() {
     // Given runs on version 1 of b.rs, then on version 2.
-    let repo = Repo::new();
-    repo.clone_at(FIRST_RUN);
-    repo.ci_run("unit-1");
+    let repo = Repo::after_a_sealed_run();
     std::fs::write(repo.root.join("b.rs"), "fn b() { 2 }\n").expect("write");
     repo.clone_at(CLONE);
     repo.ci_run("unit-2");
@@ -174,9 +180,7 @@ fn content_back_to_an_older_version_is_not_taken_for_the_last_runs() {
 fn a_build_after_the_seal_voids_the_record() {
     // Given a sealed run, then a build the record does not cover (someone else's, or a
     // nested build under tmp/).
-    let repo = Repo::new();
-    repo.clone_at(FIRST_RUN);
-    repo.ci_run("unit-1");
+    let repo = Repo::after_a_sealed_run();
     repo.build_after_the_seal("tmp/idl-build/debug/.fingerprint/program");
 
     // When the next run starts on an unchanged fresh clone.
@@ -192,9 +196,7 @@ fn a_build_after_the_seal_voids_the_record() {
 #[test]
 fn a_run_that_never_sealed_leaves_nothing_to_reuse() {
     // Given a run that restored and built but was killed before sealing.
-    let repo = Repo::new();
-    repo.clone_at(FIRST_RUN);
-    repo.ci_run("unit-1");
+    let repo = Repo::after_a_sealed_run();
     repo.clone_at(CLONE);
     repo.run("restore");
     repo.build("unit-2");
@@ -233,9 +235,7 @@ fn a_missing_target_directory_or_action_is_refused() {
 #[test]
 fn a_package_that_gained_a_file_reuses_nothing_and_the_others_still_do() {
     // Given a run, then a commit adding a migration (no other file of the package changes).
-    let repo = Repo::new();
-    repo.clone_at(FIRST_RUN);
-    repo.ci_run("unit-1");
+    let repo = Repo::after_a_sealed_run();
     repo.add("store/migrations/0002.sql", "CREATE TABLE u (y);\n");
 
     // When the next run starts on a fresh clone.
@@ -253,9 +253,7 @@ fn a_package_that_gained_a_file_reuses_nothing_and_the_others_still_do() {
 #[test]
 fn a_checkout_at_another_path_reuses_nothing() {
     // Given a sealed run, then the same content cloned at another path.
-    let mut repo = Repo::new();
-    repo.clone_at(FIRST_RUN);
-    repo.ci_run("unit-1");
+    let mut repo = Repo::after_a_sealed_run();
     let moved = repo.root.with_file_name("elsewhere");
     std::fs::rename(&repo.root, &moved).expect("move");
     repo.root = moved;
@@ -272,9 +270,7 @@ fn a_checkout_at_another_path_reuses_nothing() {
 #[test]
 fn outside_ci_the_tree_is_only_recorded() {
     // Given a sealed CI run.
-    let repo = Repo::new();
-    repo.clone_at(FIRST_RUN);
-    repo.ci_run("unit-1");
+    let repo = Repo::after_a_sealed_run();
 
     // When the script runs without CI=true (a developer's working tree).
     repo.clone_at(CLONE);
